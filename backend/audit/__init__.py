@@ -1,0 +1,1 @@
+"""Reading and verifying the audit log (the log itself lives in core)."""

@@ -1,0 +1,137 @@
+"""Roles and the capabilities they carry: the one place this mapping lives.
+
+An account holds roles; code asks for capabilities. There is no "is admin" shortcut: an
+admin who needs to unseal an identity needs the safeguarding role too.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from uuid import UUID
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ACTIVE_MEMBER = "active_member"
+    MENTOR = "mentor"
+    FACILITATOR = "facilitator"
+    PEER_WORKER = "peer_worker"
+    COORDINATOR = "coordinator"
+    PROFESSIONAL = "professional"
+    SAFEGUARDING = "safeguarding"
+    ADMIN = "admin"
+
+
+class Capability(StrEnum):
+    ACCOUNT_SELF = "account:self"
+    ORGANISATIONS_READ = "organisations:read"
+    ORGANISATIONS_MANAGE = "organisations:manage"
+    ROLES_MANAGE = "roles:manage"
+    AUDIT_READ = "audit:read"
+    ROOMS_PARTICIPATE = "rooms:participate"
+    ROOMS_FACILITATE = "rooms:facilitate"
+    ROOMS_MODERATE = "rooms:moderate"
+    REPORTS_FILE = "reports:file"
+    MEMBERSHIP_APPLY = "membership:apply"
+    MEMBERSHIP_VOTE = "membership:vote"
+    MEMBERSHIP_INTERVIEW = "membership:interview"
+    MEMBERSHIP_REFER = "membership:refer"
+    MENTORING_MENTOR = "mentoring:mentor"
+    PEERWORK_WORK = "peerwork:work"
+    PEERWORK_SCHEDULE = "peerwork:schedule"
+    PEERWORK_ONBOARD = "peerwork:onboard"
+    PEERWORK_PAIR = "peerwork:pair"
+    SAFETY_REVIEW = "safety:review"
+    IDENTITY_UNSEAL = "identity:unseal"
+    AGREEMENTS_MANAGE = "agreements:manage"
+    SETTINGS_MANAGE = "settings:manage"
+
+
+# Every signed-in account, newcomers included.
+BASE_CAPABILITIES = frozenset({Capability.ACCOUNT_SELF})
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.MEMBER: frozenset(
+        {
+            Capability.ORGANISATIONS_READ,
+            Capability.ROOMS_PARTICIPATE,
+            Capability.REPORTS_FILE,
+            Capability.MEMBERSHIP_APPLY,
+        }
+    ),
+    Role.ACTIVE_MEMBER: frozenset(
+        {
+            Capability.ORGANISATIONS_READ,
+            Capability.ROOMS_PARTICIPATE,
+            Capability.REPORTS_FILE,
+            Capability.MEMBERSHIP_VOTE,
+            Capability.MEMBERSHIP_INTERVIEW,
+            Capability.MEMBERSHIP_REFER,
+        }
+    ),
+    Role.MENTOR: frozenset({Capability.MENTORING_MENTOR}),
+    Role.FACILITATOR: frozenset(
+        {Capability.ROOMS_PARTICIPATE, Capability.ROOMS_FACILITATE, Capability.ROOMS_MODERATE}
+    ),
+    Role.PEER_WORKER: frozenset({Capability.PEERWORK_WORK}),
+    Role.COORDINATOR: frozenset(
+        {
+            Capability.ORGANISATIONS_READ,
+            Capability.PEERWORK_SCHEDULE,
+            Capability.PEERWORK_ONBOARD,
+            Capability.MEMBERSHIP_REFER,
+        }
+    ),
+    Role.PROFESSIONAL: frozenset({Capability.ORGANISATIONS_READ, Capability.PEERWORK_PAIR}),
+    Role.SAFEGUARDING: frozenset(
+        {
+            Capability.SAFETY_REVIEW,
+            Capability.IDENTITY_UNSEAL,
+            Capability.AUDIT_READ,
+            Capability.ROOMS_MODERATE,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            Capability.ORGANISATIONS_READ,
+            Capability.ORGANISATIONS_MANAGE,
+            Capability.ROLES_MANAGE,
+            Capability.AUDIT_READ,
+            Capability.AGREEMENTS_MANAGE,
+            Capability.SETTINGS_MANAGE,
+        }
+    ),
+}
+
+# These roles are held within one organisation; their capabilities apply to it alone.
+ORGANISATION_ROLES = frozenset({Role.PEER_WORKER, Role.COORDINATOR, Role.PROFESSIONAL})
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one account may do, as computed from its role grants."""
+
+    roles: frozenset[Role]
+    capabilities: frozenset[Capability]
+    organisation_capabilities: dict[UUID, frozenset[Capability]] = field(default_factory=dict)
+
+    def can(self, capability: Capability, organisation_id: UUID | None = None) -> bool:
+        if organisation_id is None:
+            return capability in self.capabilities or any(
+                capability in caps for caps in self.organisation_capabilities.values()
+            )
+        return capability in self.organisation_capabilities.get(organisation_id, frozenset())
+
+
+def grants_from_roles(held: list[tuple[Role, UUID | None]]) -> Grants:
+    capabilities: set[Capability] = set(BASE_CAPABILITIES)
+    per_org: dict[UUID, set[Capability]] = {}
+    for role, organisation_id in held:
+        if role in ORGANISATION_ROLES and organisation_id is not None:
+            per_org.setdefault(organisation_id, set()).update(ROLE_CAPABILITIES[role])
+        else:
+            capabilities.update(ROLE_CAPABILITIES[role])
+    return Grants(
+        roles=frozenset(role for role, _ in held),
+        capabilities=frozenset(capabilities),
+        organisation_capabilities={k: frozenset(v) for k, v in per_org.items()},
+    )

@@ -1,0 +1,75 @@
+"""Who is calling, and what she may do. Every route names the capability it needs."""
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from backend.auth import service as auth_service
+from backend.auth.capabilities import Capability, Grants
+from backend.auth.models import Account, AuthSession
+from backend.core.dependencies import DbSession, get_database
+from backend.core.errors import Forbidden, Unauthenticated
+from backend.core.time import utc_now
+
+SESSION_COOKIE = "tandem_session"
+
+
+@dataclass(frozen=True)
+class Actor:
+    account: Account
+    session: AuthSession
+    grants: Grants
+
+    def can(self, capability: Capability) -> bool:
+        return self.grants.can(capability)
+
+
+def get_auth_services(request: Request) -> auth_service.AuthServices:
+    services: auth_service.AuthServices = request.app.state.auth
+    return services
+
+
+AuthServicesDep = Annotated[auth_service.AuthServices, Depends(get_auth_services)]
+
+
+def _token_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+async def get_actor(request: Request, session: DbSession, services: AuthServicesDep) -> Actor:
+    token = _token_from(request)
+    if token is None:
+        raise Unauthenticated("Please sign in.")
+    resolved = await auth_service.resolve_session(session, services.settings, token)
+    if resolved is None:
+        raise Unauthenticated("Your session has ended. Please sign in again.", code="session_ended")
+    account, auth_session = resolved
+    if auth_service.needs_touch(auth_session, utc_now()):
+        # Its own short write: a read request keeps a read-only transaction.
+        async with get_database(request).session(write=True) as touch:
+            await auth_service.touch_session(touch, auth_session.id)
+    grants = await auth_service.load_grants(session, account.id)
+    return Actor(account=account, session=auth_session, grants=grants)
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Actor]]:
+    async def check(actor: CurrentActor) -> Actor:
+        if not actor.can(capability):
+            raise Forbidden("You do not have permission to do this.", code="missing_capability")
+        return actor
+
+    check.__name__ = f"require_{capability.value.replace(':', '_')}"
+    return check
+
+
+SelfActor = Annotated[Actor, Depends(require(Capability.ACCOUNT_SELF))]
+RoleManager = Annotated[Actor, Depends(require(Capability.ROLES_MANAGE))]

@@ -1,0 +1,60 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.core.db import UTCDateTime
+
+
+class Account(SQLModel, table=True):
+    """A person's account. It holds a pseudonym and nothing that identifies her."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    pseudonym: str = Field(max_length=32)
+    # NFKC + casefold: what makes two pseudonyms "the same" for uniqueness and login.
+    pseudonym_key: str = Field(max_length=128, unique=True)
+    password_hash: str = Field(max_length=255)
+    language: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    password_changed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login session; the client holds only a random token."""
+
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role an account holds, for the whole community or within one organisation."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("account_id", "role", "organisation_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=32)
+    organisation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organisation.id", index=True, ondelete="CASCADE"
+    )
+    granted_by: uuid.UUID | None = Field(default=None)
+    granted_at: datetime = Field(sa_type=UTCDateTime)

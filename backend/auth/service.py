@@ -1,0 +1,485 @@
+"""Accounts, sessions, recovery codes and role grants: the rules behind the auth endpoints."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.auth.capabilities import ORGANISATION_ROLES, Grants, Role, grants_from_roles
+from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.passwords import PasswordHashing
+from backend.auth.rules import RuleViolation, check_password, pseudonym_key
+from backend.core import audit
+from backend.core.config import Settings
+from backend.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from backend.core.throttle import FailureCounter
+from backend.core.time import utc_now
+
+RECOVERY_CODE_COUNT = 10
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+# Refreshing last_seen on every request would turn every read into a write.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+LOGIN_REFUSED = "That pseudonym and password do not match an account."
+
+
+@dataclass
+class AuthServices:
+    """What the auth rules need from the running application."""
+
+    settings: Settings
+    hashing: PasswordHashing
+    secret: bytes
+    failures_by_account: FailureCounter
+    failures_by_client: FailureCounter
+    taken_by_client: FailureCounter
+
+    @classmethod
+    def build(cls, settings: Settings, hashing: PasswordHashing, secret: bytes) -> "AuthServices":
+        window = timedelta(minutes=settings.login_failure_window_minutes)
+        return cls(
+            settings=settings,
+            hashing=hashing,
+            secret=secret,
+            failures_by_account=FailureCounter(settings.login_failures_per_account, window),
+            failures_by_client=FailureCounter(settings.login_failures_per_client, window),
+            taken_by_client=FailureCounter(settings.registration_taken_per_client, timedelta(hours=1)),
+        )
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    session: AuthSession
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _normalise_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def hash_recovery_code(secret: bytes, code: str) -> str:
+    # Keyed, so a copy of the database alone does not let anyone try codes offline.
+    digest = hmac.new(secret, _normalise_recovery_code(code).encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def _new_recovery_code() -> str:
+    chars = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
+    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+
+
+def _password_rules(password: str, pseudonym: str, field: str) -> None:
+    try:
+        check_password(password, pseudonym=pseudonym)
+    except RuleViolation as exc:
+        raise InvalidInput("Choose another password.", fields={field: str(exc)}) from exc
+
+
+async def get_account_by_pseudonym(session: AsyncSession, pseudonym: str) -> Account | None:
+    statement = select(Account).where(Account.pseudonym_key == pseudonym_key(pseudonym))
+    return (await session.exec(statement)).first()
+
+
+async def _replace_recovery_codes(
+    session: AsyncSession, services: AuthServices, account_id: uuid.UUID
+) -> list[str]:
+    await session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_id))
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    now = utc_now()
+    for code in codes:
+        session.add(
+            RecoveryCode(
+                account_id=account_id,
+                code_hash=hash_recovery_code(services.secret, code),
+                created_at=now,
+            )
+        )
+    await session.flush()
+    return codes
+
+
+async def open_session(
+    session: AsyncSession, services: AuthServices, account: Account
+) -> IssuedSession:
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    row = AuthSession(
+        account_id=account.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=services.settings.session_absolute_hours),
+    )
+    session.add(row)
+    await session.flush()
+    return IssuedSession(token=token, session=row)
+
+
+async def register_account(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    pseudonym: str,
+    password: str,
+    language: str,
+    client_key: str,
+) -> tuple[Account, list[str]]:
+    """Create an account from a pseudonym and a password: no e-mail, phone or legal name."""
+    if services.taken_by_client.is_blocked(client_key):
+        raise TooManyAttempts(
+            "Too many attempts from here. Please wait a while before trying again.",
+            headers={"Retry-After": str(services.taken_by_client.retry_after_seconds(client_key))},
+        )
+    _password_rules(password, pseudonym, "password")
+    if await get_account_by_pseudonym(session, pseudonym) is not None:
+        services.taken_by_client.add_failure(client_key)
+        raise Conflict(
+            "This pseudonym is taken. Please choose another one.",
+            code="pseudonym_taken",
+            fields={"pseudonym": "This pseudonym is taken."},
+        )
+    now = utc_now()
+    account = Account(
+        pseudonym=pseudonym,
+        pseudonym_key=pseudonym_key(pseudonym),
+        password_hash=await services.hashing.hash(password),
+        language=language,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(account)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Someone registered the same pseudonym between our check and our insert.
+        raise Conflict(
+            "This pseudonym is taken. Please choose another one.",
+            code="pseudonym_taken",
+            fields={"pseudonym": "This pseudonym is taken."},
+        ) from exc
+    codes = await _replace_recovery_codes(session, services, account.id)
+    await audit.record(
+        session, actor_id=account.id, action="account.registered", subject=f"account:{account.id}"
+    )
+    return account, codes
+
+
+def _throttle_keys(pseudonym: str, client_key: str) -> tuple[str, str]:
+    return pseudonym_key(pseudonym), client_key
+
+
+def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> None:
+    account_key, client = _throttle_keys(pseudonym, client_key)
+    blocked_for = max(
+        services.failures_by_account.retry_after_seconds(account_key),
+        services.failures_by_client.retry_after_seconds(client),
+    )
+    if blocked_for:
+        raise TooManyAttempts(
+            "Too many failed attempts. Please wait a few minutes and try again.",
+            headers={"Retry-After": str(blocked_for)},
+        )
+
+
+def _count_failure(services: AuthServices, pseudonym: str, client_key: str) -> None:
+    account_key, client = _throttle_keys(pseudonym, client_key)
+    services.failures_by_account.add_failure(account_key)
+    services.failures_by_client.add_failure(client)
+
+
+async def log_in(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    pseudonym: str,
+    password: str,
+    client_key: str,
+) -> tuple[Account, IssuedSession]:
+    """Check the password; unknown pseudonym and wrong password look and take the same."""
+    _check_throttle(services, pseudonym, client_key)
+    account = await get_account_by_pseudonym(session, pseudonym)
+    ok = await services.hashing.verify(account.password_hash if account else None, password)
+    if account is None or not ok:
+        _count_failure(services, pseudonym, client_key)
+        raise Unauthenticated(LOGIN_REFUSED, code="login_refused")
+    services.failures_by_account.clear(pseudonym_key(pseudonym))
+    if services.hashing.needs_rehash(account.password_hash):
+        account.password_hash = await services.hashing.hash(password)
+        session.add(account)
+    issued = await open_session(session, services, account)
+    return account, issued
+
+
+async def resolve_session(
+    session: AsyncSession, settings: Settings, token: str
+) -> tuple[Account, AuthSession] | None:
+    """The live session for a token, or None when it is unknown, revoked or expired."""
+    statement = (
+        select(AuthSession, Account)
+        .join(Account, col(Account.id) == col(AuthSession.account_id))
+        .where(AuthSession.token_hash == hash_token(token))
+    )
+    found = (await session.exec(statement)).first()
+    if found is None:
+        return None
+    auth_session, account = found
+    now = utc_now()
+    idle_limit = auth_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if auth_session.revoked_at is not None or now >= auth_session.expires_at or now >= idle_limit:
+        return None
+    return account, auth_session
+
+
+def needs_touch(auth_session: AuthSession, now: datetime) -> bool:
+    return now - auth_session.last_seen_at >= SESSION_TOUCH_INTERVAL
+
+
+async def touch_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.id) == session_id)
+        .values(last_seen_at=utc_now())
+    )
+
+
+async def revoke_session(session: AsyncSession, auth_session: AuthSession) -> None:
+    await session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.id) == auth_session.id)
+        .values(revoked_at=utc_now())
+    )
+
+
+async def revoke_all_sessions(
+    session: AsyncSession, account_id: uuid.UUID, *, keep: uuid.UUID | None = None
+) -> int:
+    statement = (
+        update(AuthSession)
+        .where(col(AuthSession.account_id) == account_id)
+        .where(col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utc_now())
+    )
+    if keep is not None:
+        statement = statement.where(col(AuthSession.id) != keep)
+    result = await session.exec(statement)
+    return int(result.rowcount)
+
+
+async def log_out_everywhere(
+    session: AsyncSession, account: Account, auth_session: AuthSession
+) -> int:
+    revoked = await revoke_all_sessions(session, account.id)
+    await audit.record(
+        session,
+        actor_id=account.id,
+        action="account.logged_out_everywhere",
+        subject=f"account:{account.id}",
+        details={"sessions_revoked": revoked},
+    )
+    return revoked
+
+
+async def list_sessions(session: AsyncSession, account: Account) -> list[AuthSession]:
+    now = utc_now()
+    statement = (
+        select(AuthSession)
+        .where(AuthSession.account_id == account.id)
+        .where(col(AuthSession.revoked_at).is_(None))
+        .where(col(AuthSession.expires_at) > now)
+        .order_by(col(AuthSession.created_at).desc())
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def change_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account: Account,
+    auth_session: AuthSession,
+    current_password: str,
+    new_password: str,
+    client_key: str,
+) -> None:
+    """Set a new password and end every other session (someone else may hold one)."""
+    _check_throttle(services, account.pseudonym, client_key)
+    if not await services.hashing.verify(account.password_hash, current_password):
+        _count_failure(services, account.pseudonym, client_key)
+        raise InvalidInput(
+            "Your current password is not right.",
+            code="wrong_password",
+            fields={"current_password": "This is not your current password."},
+        )
+    _password_rules(new_password, account.pseudonym, "new_password")
+    account.password_hash = await services.hashing.hash(new_password)
+    account.password_changed_at = utc_now()
+    session.add(account)
+    await revoke_all_sessions(session, account.id, keep=auth_session.id)
+    await audit.record(
+        session, actor_id=account.id, action="account.password_changed", subject=f"account:{account.id}"
+    )
+
+
+async def regenerate_recovery_codes(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account: Account,
+    password: str,
+    client_key: str,
+) -> list[str]:
+    _check_throttle(services, account.pseudonym, client_key)
+    if not await services.hashing.verify(account.password_hash, password):
+        _count_failure(services, account.pseudonym, client_key)
+        raise InvalidInput(
+            "Your password is not right.",
+            code="wrong_password",
+            fields={"password": "This is not your password."},
+        )
+    codes = await _replace_recovery_codes(session, services, account.id)
+    await audit.record(
+        session,
+        actor_id=account.id,
+        action="account.recovery_codes_replaced",
+        subject=f"account:{account.id}",
+    )
+    return codes
+
+
+async def recover_account(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    pseudonym: str,
+    recovery_code: str,
+    new_password: str,
+    client_key: str,
+) -> tuple[Account, IssuedSession, int]:
+    """Use one recovery code to set a new password; every existing session ends."""
+    _check_throttle(services, pseudonym, client_key)
+    statement = (
+        select(RecoveryCode, Account)
+        .join(Account, col(Account.id) == col(RecoveryCode.account_id))
+        .where(RecoveryCode.code_hash == hash_recovery_code(services.secret, recovery_code))
+        .where(Account.pseudonym_key == pseudonym_key(pseudonym))
+        .where(col(RecoveryCode.used_at).is_(None))
+    )
+    found = (await session.exec(statement)).first()
+    if found is None:
+        _count_failure(services, pseudonym, client_key)
+        raise Unauthenticated(
+            "That pseudonym and recovery code do not match, or the code was already used.",
+            code="recovery_refused",
+        )
+    code, account = found
+    _password_rules(new_password, account.pseudonym, "new_password")
+    code.used_at = utc_now()
+    session.add(code)
+    account.password_hash = await services.hashing.hash(new_password)
+    account.password_changed_at = utc_now()
+    session.add(account)
+    await revoke_all_sessions(session, account.id)
+    issued = await open_session(session, services, account)
+    remaining = (
+        await session.exec(
+            select(RecoveryCode)
+            .where(RecoveryCode.account_id == account.id)
+            .where(col(RecoveryCode.used_at).is_(None))
+        )
+    ).all()
+    await audit.record(
+        session,
+        actor_id=account.id,
+        action="account.recovered",
+        subject=f"account:{account.id}",
+        details={"recovery_codes_left": len(remaining)},
+    )
+    return account, issued, len(remaining)
+
+
+async def list_role_grants(session: AsyncSession, account_id: uuid.UUID) -> list[RoleGrant]:
+    statement = select(RoleGrant).where(RoleGrant.account_id == account_id)
+    return list((await session.exec(statement)).all())
+
+
+async def load_grants(session: AsyncSession, account_id: uuid.UUID) -> Grants:
+    grants = await list_role_grants(session, account_id)
+    return grants_from_roles([(Role(g.role), g.organisation_id) for g in grants])
+
+
+async def grant_role(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    account_id: uuid.UUID,
+    role: Role,
+    organisation_id: uuid.UUID | None,
+) -> RoleGrant:
+    if role in ORGANISATION_ROLES and organisation_id is None:
+        raise InvalidInput(
+            f"The role {role.value} is held within an organisation: say which one.",
+            fields={"organisation_id": "Required for this role."},
+        )
+    if role not in ORGANISATION_ROLES and organisation_id is not None:
+        raise InvalidInput(
+            f"The role {role.value} is held for the whole community, not an organisation.",
+            fields={"organisation_id": "Leave empty for this role."},
+        )
+    if await session.get(Account, account_id) is None:
+        raise NotFound()
+    existing = (
+        await session.exec(
+            select(RoleGrant)
+            .where(RoleGrant.account_id == account_id)
+            .where(RoleGrant.role == role.value)
+            .where(RoleGrant.organisation_id == organisation_id)
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    grant = RoleGrant(
+        account_id=account_id,
+        role=role.value,
+        organisation_id=organisation_id,
+        granted_by=actor_id,
+        granted_at=utc_now(),
+    )
+    session.add(grant)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise NotFound("That organisation does not exist.") from exc
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="role.granted",
+        subject=f"account:{account_id}",
+        details={"role": role.value, "organisation": str(organisation_id) if organisation_id else None},
+    )
+    return grant
+
+
+async def revoke_role(
+    session: AsyncSession, *, actor_id: uuid.UUID, account_id: uuid.UUID, grant_id: uuid.UUID
+) -> None:
+    grant = await session.get(RoleGrant, grant_id)
+    if grant is None or grant.account_id != account_id:
+        raise NotFound()
+    await session.delete(grant)
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="role.revoked",
+        subject=f"account:{account_id}",
+        details={"role": grant.role, "organisation": str(grant.organisation_id) if grant.organisation_id else None},
+    )

@@ -1,0 +1,46 @@
+"""Settings, read from ``TANDEM_*`` environment variables and an optional ``.env`` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TANDEM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///var/tandem.db"
+    redis_url: str | None = None
+    secret_key_file: Path = Path("var/secret.key")
+    # The name people see. It must not say what the community is about: a phone may be checked.
+    community_name: str = "Tandem"
+    environment: Literal["development", "production", "test"] = "development"
+
+    # Argon2id: RFC 9106's second recommended profile (64 MiB, t=3, p=4).
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    # How many hashes may run at once: each holds argon2_memory_kib of RAM.
+    argon2_max_concurrent: int = Field(default=2, ge=1)
+
+    session_idle_minutes: int = Field(default=12 * 60, ge=1)
+    session_absolute_hours: int = Field(default=7 * 24, ge=1)
+
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    registration_taken_per_client: int = Field(default=10, ge=1)
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2)
+
+    unseal_window_hours: int = Field(default=24, ge=1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

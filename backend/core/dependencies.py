@@ -1,0 +1,39 @@
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.config import Settings
+from backend.core.db import Database
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One request, one transaction: committed before the answer is sent, rolled back on error."""
+    database = get_database(request)
+    async with database.session(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+def client_key(request: Request) -> str:
+    """Who is asking, for throttling: the peer address (the proxy passes the real one)."""
+    return request.client.host if request.client else "unknown"
+
+
+# scope="function": the transaction ends before the response goes out, so a failed commit
+# is an error answer, and a client never reads before its own write is visible.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+ClientKey = Annotated[str, Depends(client_key)]

@@ -1,0 +1,85 @@
+"""create_app(): settings, keys, database, middleware, error handlers and routers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from backend.api import api_router
+from backend.core.config import Settings, get_settings
+from backend.core.errors import error_body, install_error_handlers
+from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from backend.runtime import build_runtime
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+
+log = logging.getLogger("tandem")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application. Raises KeyFileError when the key file cannot be used."""
+    settings = settings or get_settings()
+    runtime = build_runtime(settings)
+    database = runtime.db
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title=settings.community_name,
+        description="The HTTP API of this community. Every JSON route lives under /api.",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "auth", "description": "Registration, sign-in, sessions, recovery."},
+            {"name": "accounts", "description": "The signed-in account and role grants."},
+            {"name": "organisations", "description": "Partner organisations."},
+            {"name": "identity", "description": "The sealed identity vault and unsealing."},
+            {"name": "audit", "description": "The hash-chained audit log."},
+            {"name": "health", "description": "Liveness and readiness."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.runtime = runtime
+    app.state.keys = runtime.keys
+    app.state.vault = runtime.vault
+    app.state.auth = runtime.auth
+    app.state.max_json_depth = settings.max_json_depth
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=None)
+    async def readyz() -> JSONResponse | dict[str, str]:
+        """The database answers."""
+        try:
+            await database.ping()
+        except Exception:  # any failure means "not ready"; the reason goes to the log
+            log.exception("readiness check failed")
+            return JSONResponse(
+                error_body("not_ready", "The database does not answer."), status_code=503
+            )
+        return {"status": "ready", "database": "ok"}
+
+    if (FRONTEND_DIR / "index.html").exists():
+        app.mount("/assets", StaticFiles(directory=FRONTEND_DIR / "assets"), name="assets")
+
+        @app.get("/", include_in_schema=False)
+        async def index() -> FileResponse:
+            return FileResponse(FRONTEND_DIR / "index.html")
+
+    return app

@@ -1,0 +1,22 @@
+"""Every table, imported once, so Alembic and SQLModel's metadata see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.core.audit import AuditEntry
+from backend.identity.models import SealedIdentity, UnsealRequest
+from backend.organisation.models import Organisation
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "AuthSession",
+    "Organisation",
+    "RecoveryCode",
+    "RoleGrant",
+    "SealedIdentity",
+    "UnsealRequest",
+    "metadata",
+]

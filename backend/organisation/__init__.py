@@ -1,0 +1,1 @@
+"""Partner organisations: referring charities and employers of peer workers."""

@@ -1,0 +1,46 @@
+"""The long-lived parts of a running Tandem, built once from settings.
+
+The server (create_app) and the CLI build them the same way, so a command and a request
+hash passwords and open the vault identically.
+"""
+
+from dataclasses import dataclass
+
+from backend.auth import service as auth_service
+from backend.auth.passwords import Argon2Parameters, PasswordHashing
+from backend.core.config import Settings
+from backend.core.db import Database
+from backend.core.keys import KeyRing, load_or_create_key_file
+from backend.identity.vault import Vault
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    keys: KeyRing
+    db: Database
+    auth: auth_service.AuthServices
+    vault: Vault
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Raises KeyFileError when the key file cannot be used."""
+    keys = load_or_create_key_file(settings.secret_key_file)
+    hashing = PasswordHashing(
+        Argon2Parameters(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        ),
+        max_concurrent=settings.argon2_max_concurrent,
+    )
+    return Runtime(
+        settings=settings,
+        keys=keys,
+        db=Database(settings.database_url),
+        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        vault=Vault(keys),
+    )
