@@ -33,13 +33,16 @@ class PasswordHashing:
 
     async def hash(self, password: str) -> str:
         async with self._slots:
-            return await to_thread.run_sync(self._hasher.hash, password)
+            return await to_thread.run_sync(self._hash_sync, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         target = password_hash or self._dummy_hash
         async with self._slots:
             ok = await to_thread.run_sync(self._verify_sync, target, password)
         return ok and password_hash is not None
+
+    def _hash_sync(self, password: str) -> str:
+        return self._hasher.hash(password)
 
     def _verify_sync(self, password_hash: str, password: str) -> bool:
         try:

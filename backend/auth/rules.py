@@ -46,6 +46,10 @@ def check_pseudonym(raw: str) -> str:
             f"A pseudonym has {PSEUDONYM_MIN} to {PSEUDONYM_MAX} characters "
             f"(this one has {len(pseudonym)})."
         )
+    if _EMAIL_LIKE.search(pseudonym) or "@" in pseudonym:
+        raise RuleViolation("A pseudonym must not look like an e-mail address: pick a name.")
+    if _looks_like_phone(pseudonym):
+        raise RuleViolation("A pseudonym must not look like a phone number: pick a name.")
     for ch in pseudonym:
         category = unicodedata.category(ch)
         if not (category[0] in "LNM" or ch in _ALLOWED_PUNCTUATION):
@@ -55,10 +59,6 @@ def check_pseudonym(raw: str) -> str:
             )
     if not any(unicodedata.category(ch)[0] == "L" for ch in pseudonym):
         raise RuleViolation("A pseudonym needs at least one letter.")
-    if _EMAIL_LIKE.search(pseudonym) or "@" in pseudonym:
-        raise RuleViolation("A pseudonym must not look like an e-mail address: pick a name.")
-    if _looks_like_phone(pseudonym):
-        raise RuleViolation("A pseudonym must not look like a phone number: pick a name.")
     return pseudonym
 
 
