@@ -81,7 +81,8 @@ async def record(
     """
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        await session.execute(
+        connection = await session.connection()
+        await connection.execute(
             text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_AUDIT_LOCK_KEY)
         )
     last = (

@@ -122,8 +122,8 @@ class Database:
                 raise
 
     async def ping(self) -> None:
-        async with self._reader() as session:
-            await session.execute(text("SELECT 1"))
+        async with self._read_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
