@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -64,10 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], response_model=None)
-    async def readyz() -> JSONResponse | dict[str, str]:
+    async def readyz(request: Request) -> JSONResponse | dict[str, str]:
         """The database answers."""
         try:
-            await database.ping()
+            await request.app.state.db.ping()
         except Exception:  # any failure means "not ready"; the reason goes to the log
             log.exception("readiness check failed")
             return JSONResponse(

@@ -1,10 +1,9 @@
-from typing import Any
-
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 from backend.core.config import get_settings
-from backend.core.db import UTCDateTime, sqlite_path, sync_url
+from backend.core.db import sqlite_path, sync_url
+from backend.migrations.env_helpers import render_item
 from backend.models import metadata
 
 config = context.config
@@ -13,16 +12,6 @@ config = context.config
 def _url() -> str:
     url = config.attributes.get("database_url")
     return str(url) if url else sync_url(get_settings().database_url)
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    # Migrations spell out plain SQLAlchemy types so they never depend on app code.
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    if type_ == "type" and obj.__class__.__module__.startswith("sqlmodel"):
-        length = getattr(obj, "length", None)
-        return f"sa.String(length={length})" if length else "sa.String()"
-    return False
 
 
 def run_migrations() -> None:
