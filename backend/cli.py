@@ -187,15 +187,23 @@ def backup(path: Annotated[Path, typer.Argument(help="Where to write the backup.
             source.close()
     else:
         subprocess.run(  # noqa: S603 - fixed tool, arguments from settings
-            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(path),
-             _pg_url(settings.database_url)],
+            [
+                _pg_tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--file",
+                str(path),
+                _pg_url(settings.database_url),
+            ],
             check=True,
         )
     typer.echo(f"Backup written to {path}.")
 
 
 @app.command()
-def restore(path: Annotated[Path, typer.Argument(help="A backup made by `tandem backup`.")]) -> None:
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by `tandem backup`.")],
+) -> None:
     """Replace the database's content with a backup. Stop the servers first."""
     settings = _settings()
     if not path.is_file():
@@ -221,9 +229,21 @@ def restore(path: Annotated[Path, typer.Argument(help="A backup made by `tandem 
             target.close()
             source.close()
     else:
+        with path.open("rb") as handle:
+            if handle.read(5) != b"PGDMP":
+                typer.echo(f"{path} is not a Tandem backup (not a pg_dump archive).", err=True)
+                raise typer.Exit(2)
         subprocess.run(  # noqa: S603 - fixed tool, arguments from settings
-            [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-             "--single-transaction", "--dbname", _pg_url(settings.database_url), str(path)],
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                _pg_url(settings.database_url),
+                str(path),
+            ],
             check=True,
         )
     typer.echo(f"Restored from {path}. Run `tandem audit verify` to check the log.")

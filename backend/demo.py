@@ -6,6 +6,7 @@ Later domains add their part (rooms, applications, shifts) here.
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import select
 
@@ -61,7 +62,7 @@ def describe(person: DemoPerson) -> str:
 async def load_demo(
     settings: Settings, *, seed: int = 7, only_if_empty: bool = False
 ) -> list[tuple[str, str]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo names, not secrets
     runtime = build_runtime(settings)
     try:
         async with runtime.db.session() as session:
@@ -106,7 +107,9 @@ async def load_demo(
                     account_id=accounts[pseudonym].id,
                     fields={
                         "legal_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
-                        "date_of_birth": f"19{rng.randint(70, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                        "date_of_birth": date(
+                            rng.randint(1970, 1999), rng.randint(1, 12), rng.randint(1, 28)
+                        ).isoformat(),
                         "phone": None,
                         "email": None,
                         "address": None,

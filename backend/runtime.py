@@ -6,6 +6,7 @@ hash passwords and open the vault identically.
 
 from dataclasses import dataclass
 
+import backend.models  # noqa: F401 - every table known before any query
 from backend.auth import service as auth_service
 from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings

@@ -24,7 +24,7 @@ from backend.main import create_app
 from backend.migrations import upgrade_to_head
 from tests.postgres_cluster import Cluster, ClusterUnavailable, start_cluster
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,9 +57,7 @@ class DatabaseFactory:
         import psycopg
 
         name = f"t{next(self.counter)}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(
-            self.cluster.url().replace("+psycopg", ""), autocommit=True
-        ) as conn:
+        with psycopg.connect(self.cluster.url().replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE tandem_template')
         return self.cluster.url(name)
 
@@ -142,9 +140,7 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-async def register(
-    client: httpx.AsyncClient, pseudonym: str, password: str = PASSWORD
-) -> Person:
+async def register(client: httpx.AsyncClient, pseudonym: str, password: str = PASSWORD) -> Person:
     response = await client.post(
         "/api/auth/register",
         json={"pseudonym": pseudonym, "password": password, "client": "api"},

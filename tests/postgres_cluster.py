@@ -70,8 +70,15 @@ def start_cluster() -> Cluster:
         os.chown(base, entry.pw_uid, entry.pw_gid)
     cluster = Cluster(bin_dir, base / "data", _free_port(), user, base)
     result = cluster._run(
-        "initdb", "-D", str(cluster.data_dir), "-U", "tandem", "--auth=trust",
-        "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+        "initdb",
+        "-D",
+        str(cluster.data_dir),
+        "-U",
+        "tandem",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
     )
     if result.returncode != 0:
         shutil.rmtree(base, ignore_errors=True)

@@ -36,7 +36,9 @@ router = APIRouter(tags=["auth"], route_class=StrictJSONRoute)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-def _set_session_cookie(request: Request, response: Response, issued: auth_service.IssuedSession) -> None:
+def _set_session_cookie(
+    request: Request, response: Response, issued: auth_service.IssuedSession
+) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -52,7 +54,9 @@ def _clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
-async def _me(session: DbSession, account: Account, grants: Grants, community_name: str) -> MePublic:
+async def _me(
+    session: DbSession, account: Account, grants: Grants, community_name: str
+) -> MePublic:
     role_grants = await auth_service.list_role_grants(session, account.id)
     return MePublic(
         id=account.id,
@@ -227,9 +231,7 @@ async def lookup_account(pseudonym: str, _actor: RoleManager, session: DbSession
     return AccountPublic.model_validate(account)
 
 
-@router.get(
-    "/accounts/{account_id}/roles", response_model=list[RoleGrantPublic], tags=["accounts"]
-)
+@router.get("/accounts/{account_id}/roles", response_model=list[RoleGrantPublic], tags=["accounts"])
 async def list_roles(
     account_id: uuid.UUID, _actor: RoleManager, session: DbSession
 ) -> list[RoleGrantPublic]:

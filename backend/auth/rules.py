@@ -26,7 +26,8 @@ def normalise_pseudonym(raw: str) -> str:
 
 
 def pseudonym_key(pseudonym: str) -> str:
-    """The form two pseudonyms are compared in: "Amara", "AMARA" and "Ａｍａｒａ" are the same."""
+    """The form two pseudonyms are compared in: "Amara", "AMARA" and a full-width "Amara"
+    are the same."""
     return unicodedata.normalize("NFKC", normalise_pseudonym(pseudonym).casefold())
 
 

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
@@ -9,7 +9,8 @@ from backend.auth.rules import PASSWORD_MAX, RuleViolation, check_pseudonym
 from backend.core.schemas import SUPPORTED_LANGUAGES, Input, Output
 
 Language = Literal["en", "fr", "es", "ro", "it"]
-assert set(SUPPORTED_LANGUAGES) == set(Language.__args__)  # noqa: S101
+if set(SUPPORTED_LANGUAGES) != set(get_args(Language)):
+    raise RuntimeError("Language and SUPPORTED_LANGUAGES must list the same languages")
 
 # How a client wants its session: the web keeps it in an HttpOnly cookie only, an API
 # client gets the token in the body to send as "Authorization: Bearer".

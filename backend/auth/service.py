@@ -48,7 +48,9 @@ class AuthServices:
             secret=secret,
             failures_by_account=FailureCounter(settings.login_failures_per_account, window),
             failures_by_client=FailureCounter(settings.login_failures_per_client, window),
-            taken_by_client=FailureCounter(settings.registration_taken_per_client, timedelta(hours=1)),
+            taken_by_client=FailureCounter(
+                settings.registration_taken_per_client, timedelta(hours=1)
+            ),
         )
 
 
@@ -245,9 +247,7 @@ def needs_touch(auth_session: AuthSession, now: datetime) -> bool:
 
 async def touch_session(session: AsyncSession, session_id: uuid.UUID) -> None:
     await session.exec(
-        update(AuthSession)
-        .where(col(AuthSession.id) == session_id)
-        .values(last_seen_at=utc_now())
+        update(AuthSession).where(col(AuthSession.id) == session_id).values(last_seen_at=utc_now())
     )
 
 
@@ -325,7 +325,10 @@ async def change_password(
     session.add(account)
     await revoke_all_sessions(session, account.id, keep=auth_session.id)
     await audit.record(
-        session, actor_id=account.id, action="account.password_changed", subject=f"account:{account.id}"
+        session,
+        actor_id=account.id,
+        action="account.password_changed",
+        subject=f"account:{account.id}",
     )
 
 
@@ -464,7 +467,10 @@ async def grant_role(
         actor_id=actor_id,
         action="role.granted",
         subject=f"account:{account_id}",
-        details={"role": role.value, "organisation": str(organisation_id) if organisation_id else None},
+        details={
+            "role": role.value,
+            "organisation": str(organisation_id) if organisation_id else None,
+        },
     )
     return grant
 
@@ -481,5 +487,8 @@ async def revoke_role(
         actor_id=actor_id,
         action="role.revoked",
         subject=f"account:{account_id}",
-        details={"role": grant.role, "organisation": str(grant.organisation_id) if grant.organisation_id else None},
+        details={
+            "role": grant.role,
+            "organisation": str(grant.organisation_id) if grant.organisation_id else None,
+        },
     )

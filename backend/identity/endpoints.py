@@ -192,4 +192,6 @@ async def open_unsealed_identity(
         request_id=request_id,
         window=_window(settings),
     )
-    return IdentityPublic(account_id=account_id, fields=IdentityFields(**fields), updated_at=updated_at)
+    return IdentityPublic(
+        account_id=account_id, fields=IdentityFields(**fields), updated_at=updated_at
+    )

@@ -263,5 +263,3 @@ async def rotate_master_key(session: AsyncSession, vault: Vault) -> int:
         details={"rewrapped": moved, "key_id": vault.keys.current_key_id},
     )
     return moved
-
-

@@ -16,17 +16,24 @@ EVERYONE = [NEWCOMER, *(role.value for role in Role)]
 
 # Written out by hand on purpose: a change to the role map must show up here.
 ROUTES: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
-    ("GET", "/api/organisations", None,
-     {"member", "active_member", "coordinator", "professional", "admin"}),
+    (
+        "GET",
+        "/api/organisations",
+        None,
+        {"member", "active_member", "coordinator", "professional", "admin"},
+    ),
     ("POST", "/api/organisations", {"name": "New Place", "kind": "employer"}, {"admin"}),
     ("GET", "/api/accounts/lookup?pseudonym=Target", None, {"admin"}),
     ("POST", "/api/accounts/{target}/roles", {"role": "member"}, {"admin"}),
     ("GET", "/api/audit", None, {"admin", "safeguarding"}),
     ("GET", "/api/audit/verify", None, {"admin", "safeguarding"}),
     ("GET", "/api/identity/unseal-requests", None, {"safeguarding"}),
-    ("POST", "/api/identity/unseal-requests",
-     {"account_id": "{target}", "reason": "Police asked to confirm identity, case 12."},
-     {"safeguarding"}),
+    (
+        "POST",
+        "/api/identity/unseal-requests",
+        {"account_id": "{target}", "reason": "Police asked to confirm identity, case 12."},
+        {"safeguarding"},
+    ),
 ]
 
 

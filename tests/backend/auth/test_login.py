@@ -184,9 +184,7 @@ class TestSessions:
             clock.advance(hours=4)  # past 7 days, though never idle for long
             assert (await client.get("/api/me", headers=person.auth)).status_code == 401
 
-    async def test_lists_my_open_sessions(
-        self, client: httpx.AsyncClient, member: Person
-    ) -> None:
+    async def test_lists_my_open_sessions(self, client: httpx.AsyncClient, member: Person) -> None:
         await login(client, "Lina", PASSWORD)
         sessions = (await client.get("/api/auth/sessions", headers=member.auth)).json()
         assert len(sessions) == 2

@@ -8,7 +8,7 @@ from backend.core.config import Settings
 from backend.main import create_app
 from tests.conftest import PASSWORD, Person, make_settings, register
 
-NEW_PASSWORD = "another long phrase"  # noqa: S105
+NEW_PASSWORD = "another long phrase"
 
 
 async def recover(client: httpx.AsyncClient, pseudonym: str, code: str) -> httpx.Response:

@@ -8,7 +8,12 @@ from tests.conftest import PASSWORD, register
 class TestPseudonymRules:
     @pytest.mark.parametrize(
         ("raw", "expected"),
-        [("Amara", "Amara"), ("  Rosa   Blue ", "Rosa Blue"), ("Ｎｏｏｒ", "Noor"), ("Ioana-3", "Ioana-3")],
+        [
+            ("Amara", "Amara"),
+            ("  Rosa   Blue ", "Rosa Blue"),
+            ("Ｎｏｏｒ", "Noor"),
+            ("Ioana-3", "Ioana-3"),
+        ],
     )
     def test_accepted_and_normalised(self, raw: str, expected: str) -> None:
         assert check_pseudonym(raw) == expected
@@ -95,9 +100,7 @@ class TestRegister:
         assert response.status_code == 422
         assert "common" in response.json()["error"]["fields"]["password"]
 
-    async def test_taken_case_insensitively_and_after_nfkc(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_taken_case_insensitively_and_after_nfkc(self, client: httpx.AsyncClient) -> None:
         await register(client, "Rosa")
         response = await client.post(
             "/api/auth/register", json={"pseudonym": "ＲＯＳＡ", "password": PASSWORD}

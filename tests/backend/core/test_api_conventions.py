@@ -48,9 +48,7 @@ class TestMalformedBodies:
         response = await client.post(LOGIN, content=big, headers=JSON)
         assert_error(response, 413, "body_too_large")
 
-    async def test_oversized_body_streamed_without_length(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_oversized_body_streamed_without_length(self, client: httpx.AsyncClient) -> None:
         async def chunks():  # type: ignore[no-untyped-def]
             yield b'{"pseudonym": "'
             for _ in range(20):
@@ -89,9 +87,7 @@ class TestMalformedBodies:
         assert me["roles"] == []
 
     @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-    async def test_nan_and_infinity_refused(
-        self, client: httpx.AsyncClient, constant: str
-    ) -> None:
+    async def test_nan_and_infinity_refused(self, client: httpx.AsyncClient, constant: str) -> None:
         body = f'{{"pseudonym": "Lina", "password": {constant}}}'.encode()
         response = await client.post(LOGIN, content=body, headers=JSON)
         assert_error(response, 400, "invalid_json")
@@ -125,7 +121,9 @@ class TestUnexpectedErrors:
 class TestDocsAndHealth:
     async def test_openapi_has_a_tag_per_domain(self, client: httpx.AsyncClient) -> None:
         spec = (await client.get("/openapi.json")).json()
-        tags = {tag for path in spec["paths"].values() for op in path.values() for tag in op["tags"]}
+        tags = {
+            tag for path in spec["paths"].values() for op in path.values() for tag in op["tags"]
+        }
         assert {"auth", "accounts", "organisations", "identity", "audit", "health"} <= tags
         assert all(p.startswith("/api/") or p in ("/healthz", "/readyz") for p in spec["paths"])
 

@@ -165,14 +165,18 @@ class TestUnsealing:
         await seal(client, member)
         request_id = (await self.request(client, officer, member)).json()["id"]
         await client.post(
-            f"/api/identity/unseal-requests/{request_id}/decline", json={}, headers=second_officer.auth
+            f"/api/identity/unseal-requests/{request_id}/decline",
+            json={},
+            headers=second_officer.auth,
         )
         opened = await client.post(
             f"/api/identity/unseal-requests/{request_id}/open", headers=officer.auth
         )
         assert opened.status_code == 403
         again = await client.post(
-            f"/api/identity/unseal-requests/{request_id}/approve", json={}, headers=second_officer.auth
+            f"/api/identity/unseal-requests/{request_id}/approve",
+            json={},
+            headers=second_officer.auth,
         )
         assert again.status_code == 409
 
@@ -256,7 +260,9 @@ class TestUnsealing:
             json={},
             headers=second_officer.auth,
         )
-        await client.post(f"/api/identity/unseal-requests/{pending['id']}/open", headers=officer.auth)
+        await client.post(
+            f"/api/identity/unseal-requests/{pending['id']}/open", headers=officer.auth
+        )
         seen = (await client.get("/api/identity/me/unsealings", headers=member.auth)).json()
         assert len(seen) == 1
         assert seen[0]["opened_by"] == "Noor"
@@ -274,7 +280,9 @@ class TestUnsealing:
         await seal(client, member)
         request_id = (await self.request(client, officer, member)).json()["id"]
         await client.post(
-            f"/api/identity/unseal-requests/{request_id}/approve", json={}, headers=second_officer.auth
+            f"/api/identity/unseal-requests/{request_id}/approve",
+            json={},
+            headers=second_officer.auth,
         )
         await client.post(f"/api/identity/unseal-requests/{request_id}/open", headers=officer.auth)
         entries = (await client.get("/api/audit", headers=officer.auth)).json()
