@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "organisations", "description": "Partner organisations."},
             {"name": "identity", "description": "The sealed identity vault and unsealing."},
             {"name": "audit", "description": "The hash-chained audit log."},
+            {"name": "safety", "description": "Blocks, reports and restrictions."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )

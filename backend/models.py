@@ -6,6 +6,7 @@ from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
 from backend.identity.models import SealedIdentity, UnsealRequest
 from backend.organisation.models import Organisation
+from backend.safety.models import Block
 
 metadata = SQLModel.metadata
 
@@ -13,6 +14,7 @@ __all__ = [
     "Account",
     "AuditEntry",
     "AuthSession",
+    "Block",
     "Organisation",
     "RecoveryCode",
     "RoleGrant",

@@ -1,8 +1,8 @@
-"""foundation: accounts, sessions, roles, organisations, vault, audit
+"""foundation: accounts, sessions, roles, organisations, vault, audit, blocks
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:24:45.000408
+Create Date: 2026-11-23 11:36:34.166030
 """
 from collections.abc import Sequence
 
@@ -70,6 +70,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_session_account_id'), ['account_id'], unique=False)
+
+    op.create_table('block',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('blocker_id', sa.Uuid(), nullable=False),
+    sa.Column('blocked_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['blocked_id'], ['account.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['blocker_id'], ['account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('blocker_id', 'blocked_id')
+    )
+    with op.batch_alter_table('block', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_block_blocked_id'), ['blocked_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_block_blocker_id'), ['blocker_id'], unique=False)
 
     op.create_table('recovery_code',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -163,6 +177,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_recovery_code_account_id'))
 
     op.drop_table('recovery_code')
+    with op.batch_alter_table('block', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_block_blocker_id'))
+        batch_op.drop_index(batch_op.f('ix_block_blocked_id'))
+
+    op.drop_table('block')
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_session_account_id'))
 

@@ -1,0 +1,1 @@
+"""Stores and endpoints that put the `moderation` policy to work: blocks, reports, restrictions."""
