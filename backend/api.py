@@ -5,6 +5,9 @@ from fastapi import APIRouter
 from backend.audit.endpoints import router as audit_router
 from backend.auth.endpoints import router as auth_router
 from backend.identity.endpoints import router as identity_router
+from backend.membership.endpoints import public_router as membership_public_router
+from backend.membership.endpoints import router as membership_router
+from backend.mentoring.endpoints import router as mentoring_router
 from backend.organisation.endpoints import router as organisation_router
 from backend.safety.endpoints import router as safety_router
 
@@ -14,3 +17,8 @@ api_router.include_router(organisation_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(safety_router)
+api_router.include_router(membership_router)
+api_router.include_router(mentoring_router)
+
+# Paths fixed by standards, outside /api.
+well_known_router = membership_public_router

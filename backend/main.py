@@ -1,5 +1,6 @@
 """create_app(): settings, keys, database, middleware, error handlers and routers."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from backend.api import api_router
+from backend.api import api_router, well_known_router
 from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from backend.membership import tasks as membership_tasks
 from backend.runtime import build_runtime
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -28,7 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = None
+        if settings.run_scheduled_tasks:
+            background = asyncio.create_task(
+                membership_tasks.run_forever(
+                    database, runtime.card_signer, settings.scheduled_every_seconds
+                )
+            )
         yield
+        if background is not None:
+            background.cancel()
         await database.dispose()
 
     app = FastAPI(
@@ -43,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "identity", "description": "The sealed identity vault and unsealing."},
             {"name": "audit", "description": "The hash-chained audit log."},
             {"name": "safety", "description": "Blocks, reports and restrictions."},
+            {
+                "name": "membership",
+                "description": "Referrals, agreements, applications, votes, cards.",
+            },
+            {"name": "mentoring", "description": "Mentor profiles and mentorships."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -52,12 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = runtime.keys
     app.state.vault = runtime.vault
     app.state.auth = runtime.auth
+    app.state.card_signer = runtime.card_signer
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
+    app.include_router(well_known_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

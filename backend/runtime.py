@@ -13,6 +13,7 @@ from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
+from backend.membership.cards import CardSigner
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Runtime:
     db: Database
     auth: auth_service.AuthServices
     vault: Vault
+    card_signer: CardSigner
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -44,4 +46,5 @@ def build_runtime(settings: Settings) -> Runtime:
         db=Database(settings.database_url),
         auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
         vault=Vault(keys),
+        card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
     )

@@ -98,6 +98,8 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "argon2_memory_kib": 1024,
         "argon2_time_cost": 1,
         "argon2_parallelism": 1,
+        # Tests drive scheduled work themselves, with an injected clock.
+        "run_scheduled_tasks": False,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

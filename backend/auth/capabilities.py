@@ -18,6 +18,7 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     PROFESSIONAL = "professional"
     SAFEGUARDING = "safeguarding"
+    ROOTS_COORDINATOR = "roots_coordinator"
     ADMIN = "admin"
 
 
@@ -35,6 +36,9 @@ class Capability(StrEnum):
     MEMBERSHIP_VOTE = "membership:vote"
     MEMBERSHIP_INTERVIEW = "membership:interview"
     MEMBERSHIP_REFER = "membership:refer"
+    MEMBERSHIP_COORDINATE = "membership:coordinate"
+    MEMBERSHIP_READ = "membership:read"
+    GROUPS_JOIN = "groups:join"
     MENTORING_MENTOR = "mentoring:mentor"
     PEERWORK_WORK = "peerwork:work"
     PEERWORK_SCHEDULE = "peerwork:schedule"
@@ -66,7 +70,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MEMBERSHIP_VOTE,
             Capability.MEMBERSHIP_INTERVIEW,
             Capability.MEMBERSHIP_REFER,
+            Capability.MEMBERSHIP_READ,
+            Capability.GROUPS_JOIN,
         }
+    ),
+    Role.ROOTS_COORDINATOR: frozenset(
+        {Capability.MEMBERSHIP_COORDINATE, Capability.MEMBERSHIP_READ}
     ),
     Role.MENTOR: frozenset({Capability.MENTORING_MENTOR}),
     Role.FACILITATOR: frozenset(
@@ -88,6 +97,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.IDENTITY_UNSEAL,
             Capability.AUDIT_READ,
             Capability.ROOMS_MODERATE,
+            Capability.MEMBERSHIP_READ,
         }
     ),
     Role.ADMIN: frozenset(

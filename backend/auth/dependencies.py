@@ -4,7 +4,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants
@@ -14,6 +14,25 @@ from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.time import utc_now
 
 SESSION_COOKIE = "tandem_session"
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def set_session_cookie(
+    request: Request, response: Response, issued: auth_service.IssuedSession
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.hostname not in _LOCAL_HOSTS,
+        path="/",
+        expires=issued.session.expires_at,
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Request, Response, status
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Grants
 from backend.auth.dependencies import (
-    SESSION_COOKIE,
     AuthServicesDep,
     RoleManager,
     SelfActor,
+    clear_session_cookie,
+    set_session_cookie,
 )
 from backend.auth.models import Account, AuthSession
 from backend.auth.schemas import (
@@ -33,28 +34,8 @@ from backend.core.jsonbody import StrictJSONRoute
 
 router = APIRouter(tags=["auth"], route_class=StrictJSONRoute)
 
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
-
-def _set_session_cookie(
-    request: Request, response: Response, issued: auth_service.IssuedSession
-) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.hostname not in _LOCAL_HOSTS,
-        path="/",
-        expires=issued.session.expires_at,
-    )
-
-
-def _clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-
-
-async def _me(
+async def me_public(
     session: DbSession, account: Account, grants: Grants, community_name: str
 ) -> MePublic:
     role_grants = await auth_service.list_role_grants(session, account.id)
@@ -89,10 +70,10 @@ async def register(
     )
     issued = await auth_service.open_session(session, services, account)
     if body.client == "web":
-        _set_session_cookie(request, response, issued)
+        set_session_cookie(request, response, issued)
     grants = await auth_service.load_grants(session, account.id)
     return RegisteredOut(
-        account=await _me(session, account, grants, services.settings.community_name),
+        account=await me_public(session, account, grants, services.settings.community_name),
         expires_at=issued.session.expires_at,
         token=issued.token if body.client == "api" else None,
         recovery_codes=codes,
@@ -112,10 +93,10 @@ async def login(
         session, services, pseudonym=body.pseudonym, password=body.password, client_key=client
     )
     if body.client == "web":
-        _set_session_cookie(request, response, issued)
+        set_session_cookie(request, response, issued)
     grants = await auth_service.load_grants(session, account.id)
     return SessionOut(
-        account=await _me(session, account, grants, services.settings.community_name),
+        account=await me_public(session, account, grants, services.settings.community_name),
         expires_at=issued.session.expires_at,
         token=issued.token if body.client == "api" else None,
     )
@@ -124,7 +105,7 @@ async def login(
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(actor: SelfActor, session: DbSession, response: Response) -> Response:
     await auth_service.revoke_session(session, actor.session)
-    _clear_session_cookie(response)
+    clear_session_cookie(response)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 
@@ -133,7 +114,7 @@ async def logout(actor: SelfActor, session: DbSession, response: Response) -> Re
 async def logout_everywhere(actor: SelfActor, session: DbSession, response: Response) -> Response:
     """End every session of this account, on every device, this one included."""
     await auth_service.log_out_everywhere(session, actor.account, actor.session)
-    _clear_session_cookie(response)
+    clear_session_cookie(response)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 
@@ -206,10 +187,10 @@ async def recover(
         client_key=client,
     )
     if body.client == "web":
-        _set_session_cookie(request, response, issued)
+        set_session_cookie(request, response, issued)
     grants = await auth_service.load_grants(session, account.id)
     return RecoveredOut(
-        account=await _me(session, account, grants, services.settings.community_name),
+        account=await me_public(session, account, grants, services.settings.community_name),
         expires_at=issued.session.expires_at,
         token=issued.token if body.client == "api" else None,
         recovery_codes_left=remaining,
@@ -219,7 +200,7 @@ async def recover(
 @router.get("/me", response_model=MePublic, tags=["accounts"])
 async def me(actor: SelfActor, session: DbSession, settings: AppSettings) -> MePublic:
     """The signed-in account: pseudonym, roles and what they allow."""
-    return await _me(session, actor.account, actor.grants, settings.community_name)
+    return await me_public(session, actor.account, actor.grants, settings.community_name)
 
 
 @router.get("/accounts/lookup", response_model=AccountPublic, tags=["accounts"])

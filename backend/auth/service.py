@@ -492,3 +492,36 @@ async def revoke_role(
             "organisation": str(grant.organisation_id) if grant.organisation_id else None,
         },
     )
+
+
+async def set_community_roles(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    account_id: uuid.UUID,
+    wanted: set[Role],
+    managed: set[Role],
+) -> None:
+    """Make the account hold exactly ``wanted`` among the ``managed`` community-wide roles.
+
+    Used by domains whose state implies roles (a member's status), so the two never drift.
+    """
+    held = {
+        Role(g.role): g
+        for g in await list_role_grants(session, account_id)
+        if g.organisation_id is None and Role(g.role) in managed
+    }
+    for role in wanted - held.keys():
+        await grant_role(
+            session, actor_id=actor_id, account_id=account_id, role=role, organisation_id=None
+        )
+    for role in held.keys() - wanted:
+        await session.delete(held[role])
+        await audit.record(
+            session,
+            actor_id=actor_id,
+            action="role.revoked",
+            subject=f"account:{account_id}",
+            details={"role": role.value, "organisation": None},
+        )
+    await session.flush()

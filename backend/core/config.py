@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     unseal_window_hours: int = Field(default=24, ge=1)
 
+    # Closing votes at their deadline and marking long-absent members non-active.
+    run_scheduled_tasks: bool = True
+    scheduled_every_seconds: float = Field(default=60, gt=0)
+
 
 @lru_cache
 def get_settings() -> Settings:

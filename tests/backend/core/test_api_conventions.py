@@ -125,7 +125,10 @@ class TestDocsAndHealth:
             tag for path in spec["paths"].values() for op in path.values() for tag in op["tags"]
         }
         assert {"auth", "accounts", "organisations", "identity", "audit", "health"} <= tags
-        assert all(p.startswith("/api/") or p in ("/healthz", "/readyz") for p in spec["paths"])
+        assert all(
+            p.startswith("/api/") or p in ("/healthz", "/readyz", "/.well-known/jwks.json")
+            for p in spec["paths"]
+        )
 
     async def test_docs_page(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/docs")

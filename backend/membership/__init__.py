@@ -1,0 +1,1 @@
+"""The membership path: referrals, agreements, status, applications, Roots votes, cards."""

@@ -1,0 +1,1 @@
+"""Mentors, matching and mentorships."""
