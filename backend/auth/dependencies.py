@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Response
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants
 from backend.auth.models import Account, AuthSession
-from backend.core.dependencies import DbSession, get_database
+from backend.core.dependencies import READ_METHODS, DbSession, get_database
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.time import utc_now
 
@@ -70,9 +70,14 @@ async def get_actor(request: Request, session: DbSession, services: AuthServices
         raise Unauthenticated("Your session has ended. Please sign in again.", code="session_ended")
     account, auth_session = resolved
     if auth_service.needs_touch(auth_session, utc_now()):
-        # Its own short write: a read request keeps a read-only transaction.
-        async with get_database(request).session(write=True) as touch:
-            await auth_service.touch_session(touch, auth_session.id)
+        if request.method in READ_METHODS:
+            # Its own short write: a read request keeps a read-only transaction.
+            async with get_database(request).session(write=True) as touch:
+                await auth_service.touch_session(touch, auth_session.id)
+        else:
+            # A writing request already holds the write lock (SQLite): a second writer
+            # would wait on it forever.
+            await auth_service.touch_session(session, auth_session.id)
     grants = await auth_service.load_grants(session, account.id)
     return Actor(account=account, session=auth_session, grants=grants)
 

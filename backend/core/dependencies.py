@@ -27,6 +27,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For the few reads that may write (closing a vote whose deadline passed)."""
+    async with get_database(request).session(write=True) as session:
+        yield session
+
+
 def client_key(request: Request) -> str:
     """Who is asking, for throttling: the peer address (the proxy passes the real one)."""
     return request.client.host if request.client else "unknown"
@@ -35,5 +41,6 @@ def client_key(request: Request) -> str:
 # scope="function": the transaction ends before the response goes out, so a failed commit
 # is an error answer, and a client never reads before its own write is visible.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteDbSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 ClientKey = Annotated[str, Depends(client_key)]

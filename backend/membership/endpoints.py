@@ -10,7 +10,7 @@ from backend.auth.dependencies import AuthServicesDep, SelfActor, set_session_co
 from backend.auth.endpoints import me_public
 from backend.auth.models import Account
 from backend.auth.schemas import RegisteredOut
-from backend.core.dependencies import ClientKey, DbSession, get_database
+from backend.core.dependencies import ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
 from backend.core.time import utc_now
@@ -519,19 +519,15 @@ async def open_votes(actor: RootsVoter, session: DbSession) -> list[VotePublic]:
 
 @router.get("/votes/{vote_id}", response_model=VotePublic)
 async def get_vote(
-    vote_id: uuid.UUID,
-    request: Request,
-    actor: SelfActor,
-    session: DbSession,
-    context: CloseContextDep,
+    vote_id: uuid.UUID, actor: SelfActor, session: WriteDbSession, context: CloseContextDep
 ) -> VotePublic:
-    """Turnout; after the close, the outcome and (above the minimum) the tally."""
+    """Turnout; after the close, the outcome and (above the minimum) the tally.
+
+    Reading a vote past its deadline closes it (lazy close), hence a write transaction.
+    """
     vote = await session.get(Vote, vote_id)
     if vote is not None and vote.closed_at is None and utc_now() >= vote.deadline:
-        # Lazy close: a read of a vote past its deadline closes it, in a write transaction.
-        async with get_database(request).session(write=True) as writer:
-            await membership_service.close_vote_if_due(writer, vote_id, context)
-        session.expire_all()
+        await membership_service.close_vote_if_due(session, vote_id, context)
     return await _vote_public(session, actor, vote_id)
 
 
