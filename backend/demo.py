@@ -1,62 +1,239 @@
-"""The demo community: a few people in every role, made through the service functions.
+"""The demo community: people at every step of the path, made through the service functions.
 
-Deterministic: the same seed gives the same people, roles, organisations and identities.
-Later domains add their part (rooms, applications, shifts) here.
+Deterministic: the same seed gives the same people, roles, organisations, identities and
+choices. Later domains add their part (rooms, shifts) here.
 """
 
 import random
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth import service as auth_service
-from backend.auth.capabilities import Role
+from backend.auth.capabilities import Capability, Role, grants_from_roles
 from backend.auth.models import Account
 from backend.core.config import Settings
+from backend.core.time import frozen_clock, utc_now
 from backend.identity import service as identity_service
+from backend.membership import service as membership_service
+from backend.membership.models import AgreementKind, MemberStatus
+from backend.mentoring import service as mentoring_service
+from backend.mentoring.models import MentorshipStatus
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
-from backend.runtime import build_runtime
+from backend.runtime import Runtime, build_runtime
 
 DEMO_PASSWORD = "tandem-demo-walk"  # noqa: S105 - printed on purpose: demo accounts only
 
 HARBOUR = "Harbour Outreach"
 OPEN_DOOR = "Open Door Advice"
 
+RULES = {
+    ("community_rules", "en"): (
+        "Community rules",
+        "We listen without judging. What is said in a group stays in the group. We never "
+        "share anyone's name, photo, address or contact. We call each other by pseudonyms. "
+        "We ask before we help. We report anyone who tries to recruit, pressure or find a "
+        "member.",
+    ),
+    ("community_rules", "fr"): (
+        "Règles de la communauté",
+        "Nous écoutons sans juger. Ce qui se dit dans un groupe reste dans le groupe. Nous ne "
+        "partageons jamais le nom, la photo, l'adresse ou le contact de quiconque.",
+    ),
+    ("active_member_rules", "en"): (
+        "Active member rules",
+        "Active members welcome newcomers, take part in Roots meetings and votes, keep "
+        "interview reports confidential, mentor when they can, and step aside from any vote "
+        "where they know the applicant outside the community.",
+    ),
+}
+CRITERIA = (
+    ("Listens without judging", "In groups and one to one, she lets others speak."),
+    ("Keeps confidences", "What she hears in the community stays in the community."),
+    ("Takes part regularly", "She comes to groups or working groups most months."),
+)
+
 
 @dataclass(frozen=True)
 class DemoPerson:
     pseudonym: str
     language: str
-    roles: tuple[tuple[Role, str | None], ...]
+    city: str | None
+    status: MemberStatus
+    roles: tuple[tuple[Role, str | None], ...] = ()
 
 
-PEOPLE = (
-    DemoPerson("Amara", "en", ((Role.ADMIN, None), (Role.ACTIVE_MEMBER, None))),
-    DemoPerson("Noor", "fr", ((Role.SAFEGUARDING, None), (Role.ACTIVE_MEMBER, None))),
-    DemoPerson("Selin", "en", ((Role.SAFEGUARDING, None),)),
+FOUNDERS = (
+    DemoPerson("Amara", "en", "Lyon", MemberStatus.ACTIVE, ((Role.ADMIN, None),)),
+    DemoPerson("Noor", "fr", "Paris", MemberStatus.ACTIVE, ((Role.SAFEGUARDING, None),)),
     DemoPerson(
-        "Ioana",
-        "ro",
-        ((Role.ACTIVE_MEMBER, None), (Role.MENTOR, None), (Role.FACILITATOR, None)),
+        "Ioana", "ro", "Lyon", MemberStatus.ACTIVE, ((Role.MENTOR, None), (Role.FACILITATOR, None))
     ),
-    DemoPerson("Blessing", "en", ((Role.ACTIVE_MEMBER, None), (Role.MENTOR, None))),
-    DemoPerson("Lina", "es", ((Role.MEMBER, None),)),
-    DemoPerson("Joy", "en", ((Role.MEMBER, None), (Role.PEER_WORKER, HARBOUR))),
-    DemoPerson("Mira", "fr", ()),
-    DemoPerson("Claire", "fr", ((Role.COORDINATOR, HARBOUR),)),
-    DemoPerson("Hugo", "fr", ((Role.PROFESSIONAL, HARBOUR),)),
+    DemoPerson(
+        "Blessing",
+        "en",
+        "Paris",
+        MemberStatus.ACTIVE,
+        ((Role.MENTOR, None), (Role.ROOTS_COORDINATOR, None)),
+    ),
+)
+OTHERS = (
+    DemoPerson("Selin", "en", None, MemberStatus.NEWCOMER, ((Role.SAFEGUARDING, None),)),
+    DemoPerson("Claire", "fr", None, MemberStatus.NEWCOMER, ((Role.COORDINATOR, HARBOUR),)),
+    DemoPerson("Hugo", "fr", None, MemberStatus.NEWCOMER, ((Role.PROFESSIONAL, HARBOUR),)),
+    DemoPerson("Lina", "es", "Lyon", MemberStatus.MEMBER),
+    DemoPerson("Joy", "en", "Lyon", MemberStatus.MEMBER, ((Role.PEER_WORKER, HARBOUR),)),
+    DemoPerson("Mira", "fr", None, MemberStatus.NEWCOMER),
+    DemoPerson("Dalia", "en", "Paris", MemberStatus.MEMBER),
+    DemoPerson("Esther", "en", "Lyon", MemberStatus.MEMBER),
+    DemoPerson("Farah", "en", "Lyon", MemberStatus.MEMBER),
 )
 
 _GIVEN = ["Ada", "Grace", "Rosa", "Maya", "Elena", "Sara"]
 _FAMILY = ["Example", "Sample", "Placeholder", "Demo"]
 
 
-def describe(person: DemoPerson) -> str:
-    if not person.roles:
-        return "newcomer (no role yet)"
-    return ", ".join(f"{r.value}@{org}" if org else r.value for r, org in person.roles)
+def describe(pseudonym: str, status: str, roles: list[tuple[Role, str | None]], note: str) -> str:
+    held = [r.value + (f"@{org}" if org else "") for r, org in roles]
+    # Staff who are not on the membership path are shown as staff, not as newcomers.
+    shown = "staff" if status == MemberStatus.NEWCOMER and held else status
+    return ", ".join([shown, *held]) + (f" — {note}" if note else "")
+
+
+class _Builder:
+    def __init__(self, runtime: Runtime, session: AsyncSession, rng: random.Random) -> None:
+        self.runtime = runtime
+        self.session = session
+        self.rng = rng
+        self.accounts: dict[str, Account] = {}
+        self.organisations: dict[str, uuid.UUID] = {}
+        self.notes: dict[str, str] = {}
+        self.admin_id: uuid.UUID | None = None
+
+    def id(self, pseudonym: str) -> uuid.UUID:
+        return self.accounts[pseudonym].id
+
+    async def person(self, person: DemoPerson) -> None:
+        account, _codes = await auth_service.register_account(
+            self.session,
+            self.runtime.auth,
+            pseudonym=person.pseudonym,
+            password=DEMO_PASSWORD,
+            language=person.language,
+            client_key="demo",
+        )
+        self.accounts[person.pseudonym] = account
+        await membership_service.set_profile(
+            self.session,
+            account_id=account.id,
+            languages=[person.language, "en"],
+            city=person.city,
+            region=None,
+        )
+        if self.admin_id is None:
+            self.admin_id = account.id
+            await self.community_setup()
+        for role, org in person.roles:
+            await auth_service.grant_role(
+                self.session,
+                actor_id=self.admin_id,
+                account_id=account.id,
+                role=role,
+                organisation_id=self.organisations[org] if org else None,
+            )
+        if person.status == MemberStatus.MEMBER:
+            await self.make_member(person.pseudonym)
+        if person.status == MemberStatus.ACTIVE:
+            await self.sign(person.pseudonym, AgreementKind.COMMUNITY_RULES)
+            assert self.admin_id is not None  # noqa: S101 - set by the first person
+            await membership_service.found_active_member(
+                self.session, admin_id=self.admin_id, account_id=account.id
+            )
+            await self.sign(person.pseudonym, AgreementKind.ACTIVE_MEMBER_RULES)
+        if (Role.MENTOR, None) in person.roles:
+            await mentoring_service.set_mentor_profile(
+                self.session,
+                account_id=account.id,
+                languages=[person.language, "en"],
+                city=person.city,
+                region=None,
+                capacity=2,
+                available=True,
+            )
+
+    async def community_setup(self) -> None:
+        assert self.admin_id is not None  # noqa: S101 - called once the admin exists
+        for name, kind in (
+            (HARBOUR, OrganisationKind.BOTH),
+            (OPEN_DOOR, OrganisationKind.REFERRING_CHARITY),
+        ):
+            organisation = await organisation_service.create_organisation(
+                self.session, actor_id=self.admin_id, name=name, kind=kind
+            )
+            self.organisations[name] = organisation.id
+        for (agreement, language), (title, body) in RULES.items():
+            await membership_service.publish_agreement(
+                self.session,
+                admin_id=self.admin_id,
+                kind=AgreementKind(agreement),
+                language=language,
+                title=title,
+                body=body,
+                version=1 if language != "en" else None,
+            )
+        for position, (title, description) in enumerate(CRITERIA):
+            await membership_service.add_criterion(
+                self.session,
+                admin_id=self.admin_id,
+                title=title,
+                description=description,
+                position=position,
+            )
+
+    async def sign(self, pseudonym: str, kind: AgreementKind) -> None:
+        await membership_service.sign_agreement(
+            self.session, account_id=self.id(pseudonym), kind=kind, version=1, language="en"
+        )
+
+    async def make_member(self, pseudonym: str) -> None:
+        await self.sign(pseudonym, AgreementKind.COMMUNITY_RULES)
+        await membership_service.confirm_participation(
+            self.session,
+            facilitator_id=self.id("Ioana"),
+            account_id=self.id(pseudonym),
+            note="came to a support group",
+        )
+
+    async def application(self, pseudonym: str, interviewer: str, *, report: bool) -> uuid.UUID:
+        application = await membership_service.submit_application(
+            self.session,
+            applicant_id=self.id(pseudonym),
+            motivation="I would like to welcome newcomers at the Tuesday group.",
+            working_group_ids=[],
+        )
+        await membership_service.assign_interviewers(
+            self.session,
+            coordinator_id=self.id("Blessing"),
+            application_id=application.id,
+            interviewer_ids=[self.id(interviewer)],
+        )
+        if report:
+            criteria = await membership_service.list_criteria(self.session)
+            await membership_service.write_report(
+                self.session,
+                interviewer_id=self.id(interviewer),
+                application_id=application.id,
+                summary="We met for an hour. She is calm, reliable and already helps others.",
+                assessments=[
+                    (c.id, self.rng.choice(["meets", "meets", "partly"]), "") for c in criteria
+                ],
+            )
+            await self.sign(pseudonym, AgreementKind.ACTIVE_MEMBER_RULES)
+        return application.id
 
 
 async def load_demo(
@@ -68,61 +245,126 @@ async def load_demo(
         async with runtime.db.session() as session:
             if only_if_empty and (await session.exec(select(Account).limit(1))).first():
                 return []
-            admin_id = None
-            organisations = {}
-            created: list[tuple[str, str]] = []
-            accounts = {}
-            for person in PEOPLE:
-                account, _codes = await auth_service.register_account(
-                    session,
-                    runtime.auth,
-                    pseudonym=person.pseudonym,
-                    password=DEMO_PASSWORD,
-                    language=person.language,
-                    client_key="demo",
-                )
-                accounts[person.pseudonym] = account
-                if admin_id is None:
-                    admin_id = account.id
-                    for name, kind in (
-                        (HARBOUR, OrganisationKind.BOTH),
-                        (OPEN_DOOR, OrganisationKind.REFERRING_CHARITY),
-                    ):
-                        organisations[name] = await organisation_service.create_organisation(
-                            session, actor_id=admin_id, name=name, kind=kind
-                        )
-                for role, org_name in person.roles:
-                    await auth_service.grant_role(
-                        session,
-                        actor_id=admin_id,
-                        account_id=account.id,
-                        role=role,
-                        organisation_id=organisations[org_name].id if org_name else None,
+            build = _Builder(runtime, session, rng)
+            # The founders have been active for two months: long enough to vote.
+            with frozen_clock(utc_now() - timedelta(days=60)):
+                for person in FOUNDERS:
+                    await build.person(person)
+            for person in OTHERS:
+                await build.person(person)
+            await build_steps(build)
+            listing = []
+            for person in (*FOUNDERS, *OTHERS):
+                account_id = build.id(person.pseudonym)
+                membership = await membership_service.load_membership(session, account_id)
+                grants = await auth_service.list_role_grants(session, account_id)
+                held = [
+                    (
+                        Role(g.role),
+                        next(
+                            (n for n, i in build.organisations.items() if i == g.organisation_id),
+                            None,
+                        ),
                     )
-                created.append((person.pseudonym, describe(person)))
-            for pseudonym in ("Joy", "Lina"):
-                await identity_service.seal_identity(
-                    session,
-                    runtime.vault,
-                    account_id=accounts[pseudonym].id,
-                    fields={
-                        "legal_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
-                        "date_of_birth": date(
-                            rng.randint(1970, 1999), rng.randint(1, 12), rng.randint(1, 28)
-                        ).isoformat(),
-                        "phone": None,
-                        "email": None,
-                        "address": None,
-                        "notes": "Demo data: not a real person.",
-                    },
+                    for g in grants
+                    if Role(g.role) not in (Role.MEMBER, Role.ACTIVE_MEMBER)
+                ]
+                listing.append(
+                    (
+                        person.pseudonym,
+                        describe(
+                            person.pseudonym,
+                            membership.status,
+                            held,
+                            build.notes.get(person.pseudonym, ""),
+                        ),
+                    )
                 )
-            await identity_service.request_unseal(
-                session,
-                officer_id=accounts["Noor"].id,
-                account_id=accounts["Joy"].id,
-                reason="Payroll for the Harbour Outreach contract needs her legal name.",
-                emergency=False,
-            )
-            return created
+            return listing
     finally:
         await runtime.close()
+
+
+async def build_steps(build: _Builder) -> None:
+    session, runtime = build.session, build.runtime
+    # Sealed identities for the peer worker (payroll) and one member, and a pending unsealing.
+    for pseudonym in ("Joy", "Lina"):
+        await identity_service.seal_identity(
+            session,
+            runtime.vault,
+            account_id=build.id(pseudonym),
+            fields={
+                "legal_name": f"{build.rng.choice(_GIVEN)} {build.rng.choice(_FAMILY)}",
+                "date_of_birth": date(
+                    build.rng.randint(1970, 1999),
+                    build.rng.randint(1, 12),
+                    build.rng.randint(1, 28),
+                ).isoformat(),
+                "phone": None,
+                "email": None,
+                "address": None,
+                "notes": "Demo data: not a real person.",
+            },
+        )
+    await identity_service.request_unseal(
+        session,
+        officer_id=build.id("Noor"),
+        account_id=build.id("Joy"),
+        reason="Payroll for the Harbour Outreach contract needs her legal name.",
+        emergency=False,
+    )
+    # A referral waiting to be used.
+    claire_grants = grants_from_roles([(Role.COORDINATOR, build.organisations[HARBOUR])])
+    assert claire_grants.can(Capability.MEMBERSHIP_REFER, build.organisations[HARBOUR])  # noqa: S101
+    await membership_service.create_referral(
+        session,
+        vault=runtime.vault,
+        secret=runtime.auth.secret,
+        actor_id=build.id("Claire"),
+        grants=claire_grants,
+        organisation_id=build.organisations[HARBOUR],
+        note="Met at the drop-in on Thursday; prefers French.",
+    )
+    build.notes["Claire"] = "has a referral waiting to be used"
+    # Dalia: in interview. Esther: her vote is open with two ballots. Farah: approved.
+    await build.application("Dalia", "Ioana", report=False)
+    build.notes["Dalia"] = "application in interview (Ioana)"
+    context = membership_service.CloseContext(card_signer=runtime.card_signer)
+    esther = await build.application("Esther", "Ioana", report=True)
+    vote = await membership_service.open_vote(
+        session, coordinator_id=build.id("Blessing"), application_id=esther, deadline=None
+    )
+    for voter in ("Amara", "Noor"):
+        await membership_service.cast_ballot(
+            session,
+            voter_id=build.id(voter),
+            vote_id=vote.id,
+            choice="yes",
+            notes={},
+            context=context,
+        )
+    build.notes["Esther"] = "her Roots vote is open: 2 of 4 ballots cast"
+    farah = await build.application("Farah", "Blessing", report=True)
+    vote = await membership_service.open_vote(
+        session, coordinator_id=build.id("Blessing"), application_id=farah, deadline=None
+    )
+    for voter in ("Amara", "Noor", "Ioana", "Blessing"):
+        await membership_service.cast_ballot(
+            session,
+            voter_id=build.id(voter),
+            vote_id=vote.id,
+            choice="yes",
+            notes={},
+            context=context,
+        )
+    for mentorship in await mentoring_service.mentorships_of(session, build.id("Farah")):
+        if mentorship.status == MentorshipStatus.PROPOSED:
+            await mentoring_service.confirm_mentorship(
+                session,
+                coordinator_id=build.id("Blessing"),
+                mentorship_id=mentorship.id,
+                mentor_id=None,
+                reason=None,
+            )
+    build.notes["Farah"] = "approved: mentor confirmed, card issued"
+    build.notes["Mira"] = "self-registered, unvouched"

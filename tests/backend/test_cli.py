@@ -79,7 +79,12 @@ def test_demo_loads_every_role_once(env: dict[str, str]) -> None:
     for role in (
         "admin",
         "safeguarding",
-        "active_member",
+        "roots_coordinator",
+        "staff",
+        "active,",
+        "candidate",
+        "vote is open",
+        "card issued",
         "mentor",
         "facilitator",
         "peer_worker",
