@@ -115,7 +115,6 @@ async def change_status(
     account_id: uuid.UUID,
     target: MemberStatus,
     reason: str,
-    card_signer: CardSigner | None = None,
 ) -> Membership:
     """The only way a status changes: the rule is checked, roles follow, the log records it."""
     membership = await _locked_membership(session, account_id)
