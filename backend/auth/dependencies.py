@@ -8,7 +8,7 @@ from fastapi import Depends, Request, Response
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants
-from backend.auth.models import Account, AuthSession
+from backend.auth.models import Account, AuthSession, RoleGrant
 from backend.core.dependencies import READ_METHODS, DbSession, get_database
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.time import utc_now
@@ -40,6 +40,7 @@ class Actor:
     account: Account
     session: AuthSession
     grants: Grants
+    role_grants: list[RoleGrant]
 
     def can(self, capability: Capability) -> bool:
         return self.grants.can(capability)
@@ -68,7 +69,7 @@ async def get_actor(request: Request, session: DbSession, services: AuthServices
     resolved = await auth_service.resolve_session(session, services.settings, token)
     if resolved is None:
         raise Unauthenticated("Your session has ended. Please sign in again.", code="session_ended")
-    account, auth_session = resolved
+    account, auth_session = resolved.account, resolved.session
     if auth_service.needs_touch(auth_session, utc_now()):
         if request.method in READ_METHODS:
             # Its own short write: a read request keeps a read-only transaction.
@@ -78,8 +79,12 @@ async def get_actor(request: Request, session: DbSession, services: AuthServices
             # A writing request already holds the write lock (SQLite): a second writer
             # would wait on it forever.
             await auth_service.touch_session(session, auth_session.id)
-    grants = await auth_service.load_grants(session, account.id)
-    return Actor(account=account, session=auth_session, grants=grants)
+    return Actor(
+        account=account,
+        session=auth_session,
+        grants=auth_service.grants_of(resolved.role_grants),
+        role_grants=resolved.role_grants,
+    )
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

@@ -11,7 +11,7 @@ from backend.auth.dependencies import (
     clear_session_cookie,
     set_session_cookie,
 )
-from backend.auth.models import Account, AuthSession
+from backend.auth.models import Account, AuthSession, RoleGrant
 from backend.auth.schemas import (
     AccountPublic,
     ChangePasswordIn,
@@ -36,9 +36,14 @@ router = APIRouter(tags=["auth"], route_class=StrictJSONRoute)
 
 
 async def me_public(
-    session: DbSession, account: Account, grants: Grants, community_name: str
+    session: DbSession,
+    account: Account,
+    grants: Grants,
+    community_name: str,
+    role_grants: list[RoleGrant] | None = None,
 ) -> MePublic:
-    role_grants = await auth_service.list_role_grants(session, account.id)
+    if role_grants is None:
+        role_grants = await auth_service.list_role_grants(session, account.id)
     return MePublic(
         id=account.id,
         pseudonym=account.pseudonym,
@@ -200,7 +205,9 @@ async def recover(
 @router.get("/me", response_model=MePublic, tags=["accounts"])
 async def me(actor: SelfActor, session: DbSession, settings: AppSettings) -> MePublic:
     """The signed-in account: pseudonym, roles and what they allow."""
-    return await me_public(session, actor.account, actor.grants, settings.community_name)
+    return await me_public(
+        session, actor.account, actor.grants, settings.community_name, actor.role_grants
+    )
 
 
 @router.get("/accounts/lookup", response_model=AccountPublic, tags=["accounts"])

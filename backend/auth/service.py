@@ -221,24 +221,37 @@ async def log_in(
     return account, issued
 
 
+@dataclass(frozen=True)
+class ResolvedSession:
+    account: Account
+    session: AuthSession
+    role_grants: list[RoleGrant]
+
+
 async def resolve_session(
     session: AsyncSession, settings: Settings, token: str
-) -> tuple[Account, AuthSession] | None:
-    """The live session for a token, or None when it is unknown, revoked or expired."""
+) -> ResolvedSession | None:
+    """The live session for a token with its account's role grants, in one query, or None
+    when the token is unknown, revoked or expired."""
     statement = (
-        select(AuthSession, Account)
+        select(AuthSession, Account, RoleGrant)
         .join(Account, col(Account.id) == col(AuthSession.account_id))
+        .outerjoin(RoleGrant, col(RoleGrant.account_id) == col(Account.id))
         .where(AuthSession.token_hash == hash_token(token))
     )
-    found = (await session.exec(statement)).first()
-    if found is None:
+    rows = (await session.exec(statement)).all()
+    if not rows:
         return None
-    auth_session, account = found
+    auth_session, account, _ = rows[0]
     now = utc_now()
     idle_limit = auth_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if auth_session.revoked_at is not None or now >= auth_session.expires_at or now >= idle_limit:
         return None
-    return account, auth_session
+    return ResolvedSession(account, auth_session, [grant for _, _, grant in rows if grant])
+
+
+def grants_of(role_grants: list[RoleGrant]) -> Grants:
+    return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants])
 
 
 def needs_touch(auth_session: AuthSession, now: datetime) -> bool:
@@ -415,8 +428,7 @@ async def list_role_grants(session: AsyncSession, account_id: uuid.UUID) -> list
 
 
 async def load_grants(session: AsyncSession, account_id: uuid.UUID) -> Grants:
-    grants = await list_role_grants(session, account_id)
-    return grants_from_roles([(Role(g.role), g.organisation_id) for g in grants])
+    return grants_of(await list_role_grants(session, account_id))
 
 
 async def grant_role(
