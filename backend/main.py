@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.vault = runtime.vault
     app.state.auth = runtime.auth
     app.state.card_signer = runtime.card_signer
+    app.state.session_lookup = runtime.session_lookup
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)

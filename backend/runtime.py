@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import backend.models  # noqa: F401 - every table known before any query
 from backend.auth import service as auth_service
+from backend.auth.lookup import SessionLookup, session_lookup_for
 from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings
 from backend.core.db import Database
@@ -24,6 +25,7 @@ class Runtime:
     auth: auth_service.AuthServices
     vault: Vault
     card_signer: CardSigner
+    session_lookup: SessionLookup
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -40,10 +42,12 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         max_concurrent=settings.argon2_max_concurrent,
     )
+    database = Database(settings.database_url)
     return Runtime(
         settings=settings,
         keys=keys,
-        db=Database(settings.database_url),
+        db=database,
+        session_lookup=session_lookup_for(database),
         auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),

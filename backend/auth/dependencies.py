@@ -8,8 +8,8 @@ from fastapi import Depends, Request, Response
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants
-from backend.auth.models import Account, AuthSession, RoleGrant
-from backend.core.dependencies import READ_METHODS, DbSession, get_database
+from backend.auth.lookup import HeldRole, LiveSession, SessionLookup, SignedInAccount
+from backend.core.dependencies import database_of
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.time import utc_now
 
@@ -37,16 +37,18 @@ def clear_session_cookie(response: Response) -> None:
 
 @dataclass(frozen=True)
 class Actor:
-    account: Account
-    session: AuthSession
+    """Who is calling: plain values read at authentication, not rows to change."""
+
+    account: SignedInAccount
+    session: LiveSession
     grants: Grants
-    role_grants: list[RoleGrant]
+    role_grants: list[HeldRole]
 
     def can(self, capability: Capability) -> bool:
         return self.grants.can(capability)
 
 
-def get_auth_services(request: Request) -> auth_service.AuthServices:
+async def get_auth_services(request: Request) -> auth_service.AuthServices:
     services: auth_service.AuthServices = request.app.state.auth
     return services
 
@@ -62,28 +64,28 @@ def _token_from(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-async def get_actor(request: Request, session: DbSession, services: AuthServicesDep) -> Actor:
+async def get_actor(request: Request, services: AuthServicesDep) -> Actor:
+    """Checked on every request: one read outside the request's transaction.
+
+    Keeping it outside matters twice: a route that needs no database costs no transaction,
+    and the rare write that refreshes last-seen time never waits on the request's own
+    write lock (SQLite), because the request has not begun its transaction yet.
+    """
     token = _token_from(request)
     if token is None:
         raise Unauthenticated("Please sign in.")
-    resolved = await auth_service.resolve_session(session, services.settings, token)
-    if resolved is None:
+    lookup: SessionLookup = request.app.state.session_lookup
+    found = await auth_service.resolve_session(lookup, services.settings, token)
+    if found is None:
         raise Unauthenticated("Your session has ended. Please sign in again.", code="session_ended")
-    account, auth_session = resolved.account, resolved.session
-    if auth_service.needs_touch(auth_session, utc_now()):
-        if request.method in READ_METHODS:
-            # Its own short write: a read request keeps a read-only transaction.
-            async with get_database(request).session(write=True) as touch:
-                await auth_service.touch_session(touch, auth_session.id)
-        else:
-            # A writing request already holds the write lock (SQLite): a second writer
-            # would wait on it forever.
-            await auth_service.touch_session(session, auth_session.id)
+    if auth_service.needs_touch(found.session, utc_now()):
+        async with database_of(request).session(write=True) as touch:
+            await auth_service.touch_session(touch, found.session.id)
     return Actor(
-        account=account,
-        session=auth_session,
-        grants=auth_service.grants_of(resolved.role_grants),
-        role_grants=resolved.role_grants,
+        account=found.account,
+        session=found.session,
+        grants=auth_service.grants_of(found.roles),
+        role_grants=found.roles,
     )
 
 

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response, status
 
@@ -11,6 +12,7 @@ from backend.auth.dependencies import (
     clear_session_cookie,
     set_session_cookie,
 )
+from backend.auth.lookup import HeldRole, SignedInAccount
 from backend.auth.models import Account, AuthSession, RoleGrant
 from backend.auth.schemas import (
     AccountPublic,
@@ -35,15 +37,12 @@ from backend.core.jsonbody import StrictJSONRoute
 router = APIRouter(tags=["auth"], route_class=StrictJSONRoute)
 
 
-async def me_public(
-    session: DbSession,
-    account: Account,
+def me_from(
+    account: Account | SignedInAccount,
     grants: Grants,
+    role_grants: Sequence[RoleGrant | HeldRole],
     community_name: str,
-    role_grants: list[RoleGrant] | None = None,
 ) -> MePublic:
-    if role_grants is None:
-        role_grants = await auth_service.list_role_grants(session, account.id)
     return MePublic(
         id=account.id,
         pseudonym=account.pseudonym,
@@ -53,6 +52,13 @@ async def me_public(
         capabilities=sorted(c.value for c in grants.capabilities),
         community_name=community_name,
     )
+
+
+async def me_public(
+    session: DbSession, account: Account, grants: Grants, community_name: str
+) -> MePublic:
+    role_grants = await auth_service.list_role_grants(session, account.id)
+    return me_from(account, grants, role_grants, community_name)
 
 
 @router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
@@ -118,7 +124,7 @@ async def logout(actor: SelfActor, session: DbSession, response: Response) -> Re
 @router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT)
 async def logout_everywhere(actor: SelfActor, session: DbSession, response: Response) -> Response:
     """End every session of this account, on every device, this one included."""
-    await auth_service.log_out_everywhere(session, actor.account, actor.session)
+    await auth_service.log_out_everywhere(session, actor.account.id)
     clear_session_cookie(response)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -126,7 +132,7 @@ async def logout_everywhere(actor: SelfActor, session: DbSession, response: Resp
 
 @router.get("/auth/sessions", response_model=list[SessionPublic])
 async def my_sessions(actor: SelfActor, session: DbSession) -> list[SessionPublic]:
-    rows: list[AuthSession] = await auth_service.list_sessions(session, actor.account)
+    rows: list[AuthSession] = await auth_service.list_sessions(session, actor.account.id)
     return [
         SessionPublic(
             id=row.id,
@@ -151,8 +157,8 @@ async def change_password(
     await auth_service.change_password(
         session,
         services,
-        account=actor.account,
-        auth_session=actor.session,
+        account_id=actor.account.id,
+        keep_session_id=actor.session.id,
         current_password=body.current_password,
         new_password=body.new_password,
         client_key=client,
@@ -168,7 +174,7 @@ async def replace_recovery_codes(
     client: ClientKey,
 ) -> RecoveryCodesOut:
     codes = await auth_service.regenerate_recovery_codes(
-        session, services, account=actor.account, password=body.password, client_key=client
+        session, services, account_id=actor.account.id, password=body.password, client_key=client
     )
     return RecoveryCodesOut(recovery_codes=codes)
 
@@ -203,11 +209,9 @@ async def recover(
 
 
 @router.get("/me", response_model=MePublic, tags=["accounts"])
-async def me(actor: SelfActor, session: DbSession, settings: AppSettings) -> MePublic:
+async def me(actor: SelfActor, settings: AppSettings) -> MePublic:
     """The signed-in account: pseudonym, roles and what they allow."""
-    return await me_public(
-        session, actor.account, actor.grants, settings.community_name, actor.role_grants
-    )
+    return me_from(actor.account, actor.grants, actor.role_grants, settings.community_name)
 
 
 @router.get("/accounts/lookup", response_model=AccountPublic, tags=["accounts"])

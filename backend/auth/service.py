@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.capabilities import ORGANISATION_ROLES, Grants, Role, grants_from_roles
+from backend.auth.lookup import FoundSession, HeldRole, LiveSession, SessionLookup
 from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
 from backend.auth.passwords import PasswordHashing
 from backend.auth.rules import RuleViolation, check_password, pseudonym_key
@@ -84,6 +86,13 @@ def _password_rules(password: str, pseudonym: str, field: str) -> None:
         check_password(password, pseudonym=pseudonym)
     except RuleViolation as exc:
         raise InvalidInput("Choose another password.", fields={field: str(exc)}) from exc
+
+
+async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound()
+    return account
 
 
 async def get_account_by_pseudonym(session: AsyncSession, pseudonym: str) -> Account | None:
@@ -221,40 +230,27 @@ async def log_in(
     return account, issued
 
 
-@dataclass(frozen=True)
-class ResolvedSession:
-    account: Account
-    session: AuthSession
-    role_grants: list[RoleGrant]
-
-
 async def resolve_session(
-    session: AsyncSession, settings: Settings, token: str
-) -> ResolvedSession | None:
-    """The live session for a token with its account's role grants, in one query, or None
-    when the token is unknown, revoked or expired."""
-    statement = (
-        select(AuthSession, Account, RoleGrant)
-        .join(Account, col(Account.id) == col(AuthSession.account_id))
-        .outerjoin(RoleGrant, col(RoleGrant.account_id) == col(Account.id))
-        .where(AuthSession.token_hash == hash_token(token))
-    )
-    rows = (await session.exec(statement)).all()
-    if not rows:
+    lookup: SessionLookup, settings: Settings, token: str
+) -> FoundSession | None:
+    """The live session for a token with its account's roles, or None when the token is
+    unknown, revoked or expired (idle or absolute)."""
+    found = await lookup.find(hash_token(token))
+    if found is None:
         return None
-    auth_session, account, _ = rows[0]
+    live = found.session
     now = utc_now()
-    idle_limit = auth_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
-    if auth_session.revoked_at is not None or now >= auth_session.expires_at or now >= idle_limit:
+    idle_limit = live.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if live.revoked_at is not None or now >= live.expires_at or now >= idle_limit:
         return None
-    return ResolvedSession(account, auth_session, [grant for _, _, grant in rows if grant])
+    return found
 
 
-def grants_of(role_grants: list[RoleGrant]) -> Grants:
+def grants_of(role_grants: Sequence[RoleGrant | HeldRole]) -> Grants:
     return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants])
 
 
-def needs_touch(auth_session: AuthSession, now: datetime) -> bool:
+def needs_touch(auth_session: LiveSession | AuthSession, now: datetime) -> bool:
     return now - auth_session.last_seen_at >= SESSION_TOUCH_INTERVAL
 
 
@@ -264,7 +260,7 @@ async def touch_session(session: AsyncSession, session_id: uuid.UUID) -> None:
     )
 
 
-async def revoke_session(session: AsyncSession, auth_session: AuthSession) -> None:
+async def revoke_session(session: AsyncSession, auth_session: LiveSession) -> None:
     await session.exec(
         update(AuthSession)
         .where(col(AuthSession.id) == auth_session.id)
@@ -287,25 +283,23 @@ async def revoke_all_sessions(
     return int(result.rowcount)
 
 
-async def log_out_everywhere(
-    session: AsyncSession, account: Account, auth_session: AuthSession
-) -> int:
-    revoked = await revoke_all_sessions(session, account.id)
+async def log_out_everywhere(session: AsyncSession, account_id: uuid.UUID) -> int:
+    revoked = await revoke_all_sessions(session, account_id)
     await audit.record(
         session,
-        actor_id=account.id,
+        actor_id=account_id,
         action="account.logged_out_everywhere",
-        subject=f"account:{account.id}",
+        subject=f"account:{account_id}",
         details={"sessions_revoked": revoked},
     )
     return revoked
 
 
-async def list_sessions(session: AsyncSession, account: Account) -> list[AuthSession]:
+async def list_sessions(session: AsyncSession, account_id: uuid.UUID) -> list[AuthSession]:
     now = utc_now()
     statement = (
         select(AuthSession)
-        .where(AuthSession.account_id == account.id)
+        .where(AuthSession.account_id == account_id)
         .where(col(AuthSession.revoked_at).is_(None))
         .where(col(AuthSession.expires_at) > now)
         .order_by(col(AuthSession.created_at).desc())
@@ -317,13 +311,14 @@ async def change_password(
     session: AsyncSession,
     services: AuthServices,
     *,
-    account: Account,
-    auth_session: AuthSession,
+    account_id: uuid.UUID,
+    keep_session_id: uuid.UUID,
     current_password: str,
     new_password: str,
     client_key: str,
 ) -> None:
     """Set a new password and end every other session (someone else may hold one)."""
+    account = await _account(session, account_id)
     _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, current_password):
         _count_failure(services, account.pseudonym, client_key)
@@ -336,7 +331,7 @@ async def change_password(
     account.password_hash = await services.hashing.hash(new_password)
     account.password_changed_at = utc_now()
     session.add(account)
-    await revoke_all_sessions(session, account.id, keep=auth_session.id)
+    await revoke_all_sessions(session, account.id, keep=keep_session_id)
     await audit.record(
         session,
         actor_id=account.id,
@@ -349,10 +344,11 @@ async def regenerate_recovery_codes(
     session: AsyncSession,
     services: AuthServices,
     *,
-    account: Account,
+    account_id: uuid.UUID,
     password: str,
     client_key: str,
 ) -> list[str]:
+    account = await _account(session, account_id)
     _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, password):
         _count_failure(services, account.pseudonym, client_key)

@@ -7,7 +7,7 @@ from backend.auth.dependencies import Actor, require
 from backend.identity.vault import Vault
 
 
-def get_vault(request: Request) -> Vault:
+async def get_vault(request: Request) -> Vault:
     vault: Vault = request.app.state.vault
     return vault
 

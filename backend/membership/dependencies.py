@@ -8,13 +8,17 @@ from backend.membership.cards import CardSigner
 from backend.membership.service import CloseContext
 
 
-def get_card_signer(request: Request) -> CardSigner:
+def _card_signer(request: Request) -> CardSigner:
     signer: CardSigner = request.app.state.card_signer
     return signer
 
 
-def get_close_context(request: Request) -> CloseContext:
-    return CloseContext(card_signer=get_card_signer(request))
+async def get_card_signer(request: Request) -> CardSigner:
+    return _card_signer(request)
+
+
+async def get_close_context(request: Request) -> CloseContext:
+    return CloseContext(card_signer=_card_signer(request))
 
 
 CardSignerDep = Annotated[CardSigner, Depends(get_card_signer)]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from backend.auth import service as auth_service
 from backend.auth.dependencies import AuthServicesDep, SelfActor, set_session_cookie
 from backend.auth.endpoints import me_public
+from backend.auth.lookup import SignedInAccount
 from backend.auth.models import Account
 from backend.auth.schemas import RegisteredOut
 from backend.core.dependencies import ClientKey, DbSession, WriteDbSession
@@ -81,7 +82,7 @@ public_router = APIRouter(tags=["membership"])
 
 
 async def _membership_public(
-    session: DbSession, membership: Membership, account: Account
+    session: DbSession, membership: Membership, account: Account | SignedInAccount
 ) -> MembershipPublic:
     status_ = MemberStatus(membership.status)
     return MembershipPublic(
