@@ -13,6 +13,8 @@ from backend.api import api_router
 from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from backend.room.endpoints import ws_router
+from backend.room.websocket import Hub
 from backend.runtime import build_runtime
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -25,11 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = build_runtime(settings)
     database = runtime.db
+    hub = Hub(settings, database, runtime.broker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await hub.ensure_started()
         yield
-        await database.dispose()
+        await hub.stop()
+        await runtime.close()
 
     app = FastAPI(
         title=settings.community_name,
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "identity", "description": "The sealed identity vault and unsealing."},
             {"name": "audit", "description": "The hash-chained audit log."},
             {"name": "safety", "description": "Blocks, reports and restrictions."},
+            {"name": "rooms", "description": "Rooms, messages, group sessions; /ws is live."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -52,12 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = runtime.keys
     app.state.vault = runtime.vault
     app.state.auth = runtime.auth
+    app.state.hub = hub
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
+    app.include_router(ws_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -66,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"], response_model=None)
     async def readyz(request: Request) -> JSONResponse | dict[str, str]:
-        """The database answers."""
+        """The database and the broker answer."""
         try:
             await request.app.state.db.ping()
         except Exception:  # any failure means "not ready"; the reason goes to the log
@@ -74,7 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(
                 error_body("not_ready", "The database does not answer."), status_code=503
             )
-        return {"status": "ready", "database": "ok"}
+        if not await request.app.state.runtime.broker.ping():
+            return JSONResponse(
+                error_body("not_ready", "The message broker does not answer."), status_code=503
+            )
+        return {"status": "ready", "database": "ok", "broker": "ok"}
 
     if (FRONTEND_DIR / "index.html").exists():
         app.mount("/assets", StaticFiles(directory=FRONTEND_DIR / "assets"), name="assets")

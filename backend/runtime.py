@@ -13,6 +13,8 @@ from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
+from backend.room import events as room_events
+from backend.room.broker import Broker, build_broker
 
 
 @dataclass
@@ -22,8 +24,11 @@ class Runtime:
     db: Database
     auth: auth_service.AuthServices
     vault: Vault
+    broker: Broker
 
     async def close(self) -> None:
+        await self.broker.stop()
+        room_events.unbind_broker(self.settings.database_url, self.broker)
         await self.db.dispose()
 
 
@@ -38,10 +43,14 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         max_concurrent=settings.argon2_max_concurrent,
     )
+    broker = build_broker(settings.redis_url)
+    # Room events committed through this runtime's database leave through its broker.
+    room_events.bind_broker(settings.database_url, broker)
     return Runtime(
         settings=settings,
         keys=keys,
         db=Database(settings.database_url),
         auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
         vault=Vault(keys),
+        broker=broker,
     )
