@@ -604,7 +604,9 @@ async def _read_forever(connection: Connection) -> None:
 def _frame_error_fields(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors():
-        loc = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int)) or "frame"
+        # The first element names the frame type the union matched; the field follows.
+        parts = [str(p) for p in error.get("loc", ())[1:] if not isinstance(p, int)]
+        loc = ".".join(parts) or "type"
         message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
         if error.get("type") == "missing":
             message = "This field is required."
