@@ -646,7 +646,7 @@ async def _handle_frame(connection: Connection, text: str) -> None:
             await _send(connection, frame)
         elif isinstance(frame, ReadFrame):
             async with connection.hub.db.session(write=True) as session:
-                actor = await _current_actor(connection, session)
+                actor = await _current_actor(connection, session, write=True)
                 if actor is not None:
                     room = await room_service.mark_read(session, actor, frame.room_id, frame.seq)
                     connection.offer_data(
@@ -667,7 +667,7 @@ async def _handle_frame(connection: Connection, text: str) -> None:
         connection.error(exc.code, exc.message, fields=exc.fields, **extra)
 
 
-async def _current_actor(connection: Connection, session: Any) -> Actor | None:
+async def _current_actor(connection: Connection, session: Any, *, write: bool) -> Actor | None:
     """Check the session and roles again, for this frame; close the socket if they ended."""
     hub = connection.hub
     auth_session = await session.get(AuthSession, connection.session_id)
@@ -680,8 +680,12 @@ async def _current_actor(connection: Connection, session: Any) -> Actor | None:
         connection.close(CLOSE_UNAUTHENTICATED, "Please sign in again.")
         return None
     if auth_service.needs_touch(auth_session, now):
-        async with hub.db.session(write=True) as touch:
-            await auth_service.touch_session(touch, auth_session.id)
+        if write:
+            # This frame's transaction holds SQLite's write lock: a second writer would wait.
+            await auth_service.touch_session(session, auth_session.id)
+        else:
+            async with hub.db.session(write=True) as touch:
+                await auth_service.touch_session(touch, auth_session.id)
     connection.grants = await auth_service.load_grants(session, account.id)
     return Actor(account=account, session=auth_session, grants=connection.grants)
 
@@ -691,7 +695,7 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
     limit = hub.settings.ws_backlog_limit
     accepted: list[tuple[uuid.UUID, RoomKind, int, int]] = []
     async with hub.db.session(write=False) as session:
-        actor = await _current_actor(connection, session)
+        actor = await _current_actor(connection, session, write=False)
         if actor is None:
             return
         for room_id, last in frame.rooms.items():
@@ -731,7 +735,7 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
 
 async def _send(connection: Connection, frame: SendFrame) -> None:
     async with connection.hub.db.session(write=True) as session:
-        actor = await _current_actor(connection, session)
+        actor = await _current_actor(connection, session, write=True)
         if actor is None:
             return
         message, duplicate = await room_service.post_message(
@@ -757,7 +761,7 @@ async def _send(connection: Connection, frame: SendFrame) -> None:
 async def _typing(connection: Connection, frame: TypingFrame) -> None:
     hub = connection.hub
     async with hub.db.session(write=False) as session:
-        actor = await _current_actor(connection, session)
+        actor = await _current_actor(connection, session, write=False)
         if actor is None:
             return
         access = await access_room_by_id(session, actor.account.id, actor.grants, frame.room_id)
