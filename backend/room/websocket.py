@@ -450,10 +450,13 @@ class Hub:
                     account_ids=list({c.account_id for c in chunk}),
                     room_ids=room_ids,
                 )
+            checked = set(room_ids)
             for connection in chunk:
-                self._apply(connection, state)
+                self._apply(connection, state, checked)
 
-    def _apply(self, connection: Connection, state: room_service.LiveState) -> None:
+    def _apply(
+        self, connection: Connection, state: room_service.LiveState, checked: set[uuid.UUID]
+    ) -> None:
         if connection.closing:
             return
         if connection.session_id not in state.live_sessions:
@@ -463,6 +466,9 @@ class Hub:
         connection.grants = grants
         connection.blocked = state.blocked.get(connection.account_id, set())
         for room_id, cursor in list(connection.cursors.items()):
+            if room_id not in checked:
+                # Subscribed while the state was loading: checked by the subscribe itself.
+                continue
             kind = state.kinds.get(room_id)
             member = state.members.get((connection.account_id, room_id))
             if kind is None or not rules.can_read(kind, member, grants):

@@ -113,7 +113,10 @@ class Room:
 
 
 async def make_room(
-    http: httpx.AsyncClient, owner: Person, kind: str = "support_group", name: str = "Tuesday circle"
+    http: httpx.AsyncClient,
+    owner: Person,
+    kind: str = "support_group",
+    name: str = "Tuesday circle",
 ) -> uuid.UUID:
     response = await http.post("/api/rooms", json={"kind": kind, "name": name}, headers=owner.auth)
     assert response.status_code == 201, response.text
@@ -126,7 +129,11 @@ async def join(http: httpx.AsyncClient, person: Person, room_id: uuid.UUID) -> N
 
 
 async def post(
-    http: httpx.AsyncClient, person: Person, room_id: uuid.UUID, body: str, client_id: str | None = None
+    http: httpx.AsyncClient,
+    person: Person,
+    room_id: uuid.UUID,
+    body: str,
+    client_id: str | None = None,
 ) -> dict[str, Any]:
     response = await http.post(
         f"/api/rooms/{room_id}/messages",
@@ -220,7 +227,11 @@ async def open_socket(
 ) -> Socket:
     value = await ticket(http, person)
     ws = await connect(
-        f"{server.ws_url}?ticket={value}", compression=None, open_timeout=5, close_timeout=2, **kwargs
+        f"{server.ws_url}?ticket={value}",
+        compression=None,
+        open_timeout=5,
+        close_timeout=2,
+        **kwargs,
     )
     sock = Socket(ws)
     hello = await sock.recv()

@@ -14,7 +14,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from backend.auth import service as auth_service
-from backend.auth.capabilities import Role
 from backend.core.time import frozen_clock
 from backend.room.websocket import (
     CLOSE_ACCESS_CHANGED,
@@ -54,13 +53,13 @@ class TestConnect:
         value = await ticket(http, ioana)
         with pytest.raises(InvalidStatus) as refused:
             await connect(
-                f"{server.ws_url}?ticket={value}", origin="https://elsewhere.example", compression=None
+                f"{server.ws_url}?ticket={value}",
+                origin="https://elsewhere.example",
+                compression=None,
             )
         assert refused.value.response.status_code == 403
         # The ticket was not spent by the refused handshake.
-        ws = await connect(
-            f"{server.ws_url}?ticket={value}", origin=server.url, compression=None
-        )
+        ws = await connect(f"{server.ws_url}?ticket={value}", origin=server.url, compression=None)
         assert json.loads(await ws.recv())["type"] == "hello"
         await ws.close()
 
@@ -222,7 +221,7 @@ class TestAccessOnOpenConnections:
     async def test_cross_room_subscription_is_refused(
         self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
     ) -> None:
-        ioana, lina, joy = await people(app, http)
+        ioana, lina, _joy = await people(app, http)
         private = await make_room(http, ioana, kind="working_group", name="Roots planning")
         sock = await open_socket(server, http, lina)
         await sock.send({"type": "subscribe", "rooms": {str(private): 0, str(uuid.uuid4()): 0}})
@@ -275,7 +274,9 @@ class TestAccessOnOpenConnections:
         for sock in sockets:
             await sock.subscribe({room: 0})
         started = time.monotonic()
-        assert (await http.post("/api/auth/logout-everywhere", headers=lina.auth)).status_code == 204
+        assert (
+            await http.post("/api/auth/logout-everywhere", headers=lina.auth)
+        ).status_code == 204
         for sock in sockets:
             assert await sock.close_code(timeout=5) == CLOSE_UNAUTHENTICATED
         assert time.monotonic() - started < 5

@@ -12,10 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-
-from backend.core.config import Settings
 from websockets.asyncio.client import connect
 
+from backend.core.config import Settings
 from tests.backend.room.conftest import Socket, join, make_room, people, post, ticket
 from tests.conftest import Person
 

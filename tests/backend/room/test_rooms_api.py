@@ -108,7 +108,10 @@ class TestRoomRules:
         await post(client, ioana, board, "Group moves to Thursday")
         await post(client, noor, board, "New safety guide")
         history = await client.get(f"/api/rooms/{board}/messages", headers=lina.auth)
-        assert [m["body"] for m in history.json()] == ["Group moves to Thursday", "New safety guide"]
+        assert [m["body"] for m in history.json()] == [
+            "Group moves to Thursday",
+            "New safety guide",
+        ]
 
     async def test_members_see_each_other_by_pseudonym_only_inside_rooms(
         self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
@@ -133,7 +136,9 @@ class TestRoomRules:
                 session, mentor_id=ioana.id, mentee_id=lina.id
             )
         group = await make_room(client, ioana)
-        assert (await client.get(f"/api/rooms/{group}/messages", headers=noor.auth)).status_code == 200
+        assert (
+            await client.get(f"/api/rooms/{group}/messages", headers=noor.auth)
+        ).status_code == 200
         private = await client.get(f"/api/rooms/{mentoring.id}/messages", headers=noor.auth)
         assert private.status_code == 404
 
@@ -180,7 +185,9 @@ class TestDirectConversations:
             "/api/direct-conversations", json={"account_id": str(joy.id)}, headers=lina.auth
         )
         room_id = asked.json()["id"]
-        assert (await client.post(f"/api/rooms/{room_id}/decline", headers=joy.auth)).status_code == 204
+        assert (
+            await client.post(f"/api/rooms/{room_id}/decline", headers=joy.auth)
+        ).status_code == 204
         assert (await client.get(f"/api/rooms/{room_id}", headers=lina.auth)).status_code == 404
 
     async def test_only_with_someone_she_shares_a_room_with(
@@ -346,7 +353,9 @@ class TestModeration:
         url = f"/api/rooms/{group}/messages/{message['seq']}/removal"
         refused = await client.post(url, json={"reason": "no"}, headers=lina.auth)
         assert refused.status_code == 403
-        removed = await client.post(url, json={"reason": "asking for addresses"}, headers=ioana.auth)
+        removed = await client.post(
+            url, json={"reason": "asking for addresses"}, headers=ioana.auth
+        )
         body = removed.json()
         assert (body["deleted"], body["deleted_by_moderator"], body["delete_reason"]) == (
             True,
@@ -413,7 +422,7 @@ class TestModeration:
     async def test_removed_member_cannot_rejoin_by_herself(
         self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
     ) -> None:
-        ioana, lina, joy = cast
+        ioana, lina, _joy = cast
         group = await make_room(client, ioana)
         await join(client, lina, group)
         refused = await client.post(
@@ -430,7 +439,9 @@ class TestModeration:
         assert removed.status_code == 204
         rejoin = await client.post(f"/api/rooms/{group}/join", headers=lina.auth)
         assert rejoin.json()["error"]["code"] == "not_joinable"
-        assert (await client.get(f"/api/rooms/{group}/messages", headers=lina.auth)).status_code == 404
+        assert (
+            await client.get(f"/api/rooms/{group}/messages", headers=lina.auth)
+        ).status_code == 404
 
 
 class TestServicesForMembership:
@@ -641,7 +652,11 @@ class TestGroupSessions:
         group = await make_room(client, ioana)
         response = await client.post(
             f"/api/rooms/{group}/sessions",
-            json={"starts_at": "2026-03-01T18:00:00", "ends_at": "2026-03-01T20:00:00", "topic": "x"},
+            json={
+                "starts_at": "2026-03-01T18:00:00",
+                "ends_at": "2026-03-01T20:00:00",
+                "topic": "x",
+            },
             headers=ioana.auth,
         )
         assert response.status_code == 422

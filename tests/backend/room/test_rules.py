@@ -33,7 +33,9 @@ class TestReadAndPost:
             assert not rules.can_read(RoomKind.SUPPORT_GROUP, view, MEMBER)
 
     def test_post_refusals(self) -> None:
-        def refusal(kind: RoomKind, view: rules.MemberView | None, is_open: bool = True) -> str | None:
+        def refusal(
+            kind: RoomKind, view: rules.MemberView | None, is_open: bool = True
+        ) -> str | None:
             return rules.post_refusal(kind, view, MEMBER, is_open=is_open, now=NOW)
 
         assert refusal(RoomKind.SUPPORT_GROUP, ACTIVE) is None
@@ -97,7 +99,10 @@ class TestLimits:
         questions = [("q1", "Useful?", "scale"), ("q2", "Change?", "text")]
         answers = [("q1", 5, None), ("q1", 3, None), ("q2", None, "zebra"), ("q2", None, "apple")]
         hidden = rules.summarise_feedback(questions, answers, submissions=2)
-        assert [(q.responses, q.average, q.texts) for q in hidden] == [(2, None, None), (2, None, None)]
+        assert [(q.responses, q.average, q.texts) for q in hidden] == [
+            (2, None, None),
+            (2, None, None),
+        ]
         shown = rules.summarise_feedback(questions, answers, submissions=3)
         assert shown[0].average == 4.0
         assert shown[0].distribution == {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}
