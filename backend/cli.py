@@ -40,7 +40,7 @@ def serve(
     """Serve the web client, the API and the realtime endpoint."""
     import uvicorn
 
-    _settings()
+    settings = _settings()
     uvicorn.run(
         "backend.main:create_app",
         factory=True,
@@ -50,6 +50,10 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
+        # uvicorn's default is 16 MiB; /ws frames are small (docs/realtime.md).
+        ws_max_size=settings.ws_max_frame_bytes,
+        # Measured not worth it for short chat frames, and it costs memory per connection.
+        ws_per_message_deflate=False,
     )
 
 

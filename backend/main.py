@@ -15,6 +15,8 @@ from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
+from backend.room.endpoints import ws_router
+from backend.room.websocket import Hub
 from backend.runtime import build_runtime
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = build_runtime(settings)
     database = runtime.db
+    hub = Hub(settings, database, runtime.broker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if background is not None:
             background.cancel()
-        await database.dispose()
+        await hub.ensure_started()
+        await hub.stop()
+        await runtime.close()
 
     app = FastAPI(
         title=settings.community_name,
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Referrals, agreements, applications, votes, cards.",
             },
             {"name": "mentoring", "description": "Mentor profiles and mentorships."},
+            {"name": "rooms", "description": "Rooms, messages, group sessions; /ws is live."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -70,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth = runtime.auth
     app.state.card_signer = runtime.card_signer
     app.state.session_lookup = runtime.session_lookup
+    app.state.hub = hub
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
     app.include_router(well_known_router)
+    app.include_router(ws_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -85,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"], response_model=None)
     async def readyz(request: Request) -> JSONResponse | dict[str, str]:
-        """The database answers."""
+        """The database and the broker answer."""
         try:
             await request.app.state.db.ping()
         except Exception:  # any failure means "not ready"; the reason goes to the log
@@ -93,7 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(
                 error_body("not_ready", "The database does not answer."), status_code=503
             )
-        return {"status": "ready", "database": "ok"}
+        if not await request.app.state.runtime.broker.ping():
+            return JSONResponse(
+                error_body("not_ready", "The message broker does not answer."), status_code=503
+            )
+        return {"status": "ready", "database": "ok", "broker": "ok"}
 
     if (FRONTEND_DIR / "index.html").exists():
         app.mount("/assets", StaticFiles(directory=FRONTEND_DIR / "assets"), name="assets")

@@ -26,6 +26,20 @@ from backend.membership.models import (
 )
 from backend.mentoring.models import MentorProfile, Mentorship
 from backend.organisation.models import Organisation
+from backend.room.models import (
+    FeedbackAnswer,
+    FeedbackQuestion,
+    FeedbackSubmission,
+    GroupSession,
+    MessageReport,
+    MessageRevision,
+    Room,
+    RoomMember,
+    RoomMessage,
+    SessionAttendance,
+    SessionSeries,
+    WsTicket,
+)
 from backend.safety.models import Block
 
 metadata = SQLModel.metadata
@@ -42,22 +56,34 @@ __all__ = [
     "Block",
     "Card",
     "Criterion",
+    "FeedbackAnswer",
+    "FeedbackQuestion",
+    "FeedbackSubmission",
+    "GroupSession",
     "InterviewAssessment",
     "InterviewReport",
     "Membership",
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
+    "MessageReport",
+    "MessageRevision",
     "Organisation",
     "ParticipationConfirmation",
     "RecoveryCode",
     "Referral",
     "RoleGrant",
+    "Room",
+    "RoomMember",
+    "RoomMessage",
     "SealedIdentity",
+    "SessionAttendance",
+    "SessionSeries",
     "UnsealRequest",
     "Vote",
     "VoteVoter",
     "WorkingGroup",
     "WorkingGroupMember",
+    "WsTicket",
     "metadata",
 ]

@@ -15,6 +15,8 @@ from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
+from backend.room import events as room_events
+from backend.room.broker import Broker, build_broker
 
 
 @dataclass
@@ -26,8 +28,11 @@ class Runtime:
     vault: Vault
     card_signer: CardSigner
     session_lookup: SessionLookup
+    broker: Broker
 
     async def close(self) -> None:
+        await self.broker.stop()
+        room_events.unbind_broker(self.settings.database_url, self.broker)
         await self.db.dispose()
 
 
@@ -43,6 +48,9 @@ def build_runtime(settings: Settings) -> Runtime:
         max_concurrent=settings.argon2_max_concurrent,
     )
     database = Database(settings.database_url)
+    broker = build_broker(settings.redis_url)
+    # Room events committed through this runtime's database leave through its broker.
+    room_events.bind_broker(settings.database_url, broker)
     return Runtime(
         settings=settings,
         keys=keys,
@@ -51,4 +59,5 @@ def build_runtime(settings: Settings) -> Runtime:
         auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
+        broker=broker,
     )

@@ -195,3 +195,23 @@ def session_lookup_for(database: Database) -> SessionLookup:
         )
     database.on_dispose(lookup.close)
     return lookup
+
+
+def signed_in(account: Any) -> SignedInAccount:
+    """The frozen value of an ORM account row (for code paths that loaded the row)."""
+    return SignedInAccount(account.id, account.pseudonym, account.language, account.created_at)
+
+
+def live(auth_session: Any) -> LiveSession:
+    return LiveSession(
+        auth_session.id,
+        auth_session.account_id,
+        auth_session.created_at,
+        auth_session.last_seen_at,
+        auth_session.expires_at,
+        auth_session.revoked_at,
+    )
+
+
+def held(grant: Any) -> HeldRole:
+    return HeldRole(grant.id, grant.role, grant.organisation_id, grant.granted_at)

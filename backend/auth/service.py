@@ -260,7 +260,7 @@ async def touch_session(session: AsyncSession, session_id: uuid.UUID) -> None:
     )
 
 
-async def revoke_session(session: AsyncSession, auth_session: LiveSession) -> None:
+async def revoke_session(session: AsyncSession, auth_session: LiveSession | AuthSession) -> None:
     await session.exec(
         update(AuthSession)
         .where(col(AuthSession.id) == auth_session.id)

@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     # Closing votes at their deadline and marking long-absent members non-active.
     run_scheduled_tasks: bool = True
     scheduled_every_seconds: float = Field(default=60, gt=0)
+    # Realtime rooms (/ws); docs/realtime.md explains each limit.
+    # Origins allowed to open /ws besides the server's own (JSON list in the environment).
+    ws_allowed_origins: list[str] = Field(default_factory=list)
+    ws_max_connections_per_account: int = Field(default=8, ge=1)
+    ws_max_frame_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Frames waiting for one connection; past this she is a slow consumer and is closed.
+    ws_send_queue_frames: int = Field(default=2048, ge=8)
+    # Missed messages sent on subscribe; past this the client pages history over HTTP.
+    ws_backlog_limit: int = Field(default=1000, ge=10)
+    ws_frames_per_second: float = Field(default=10.0, gt=0)
+    ws_frame_burst: int = Field(default=30, ge=1)
+    # How stale a connection's view of sessions, roles and memberships may be.
+    ws_revalidate_seconds: float = Field(default=1.0, gt=0, le=2.0)
+    ws_ticket_seconds: int = Field(default=30, ge=5, le=300)
 
 
 @lru_cache

@@ -137,7 +137,11 @@ class TestDocsAndHealth:
 
     async def test_health_and_readiness(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
-        assert (await client.get("/readyz")).json() == {"status": "ready", "database": "ok"}
+        assert (await client.get("/readyz")).json() == {
+            "status": "ready",
+            "database": "ok",
+            "broker": "ok",
+        }
 
     async def test_readiness_fails_when_the_database_is_gone(
         self, app: FastAPI, client: httpx.AsyncClient

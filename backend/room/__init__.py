@@ -1,0 +1,1 @@
+"""Rooms, messages, the /ws realtime endpoint, the broker and support-group sessions."""

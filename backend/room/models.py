@@ -1,0 +1,215 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.core.db import UTCDateTime
+
+
+class RoomKind(StrEnum):
+    SUPPORT_GROUP = "support_group"
+    MENTORING = "mentoring"
+    WORKING_GROUP = "working_group"
+    ACTIVE_MEMBERS = "active_members"
+    ANNOUNCEMENTS = "announcements"
+    DIRECT = "direct"
+
+
+class RoomRole(StrEnum):
+    MEMBER = "member"
+    # A facilitator in a support group, a convenor in a working group: moderates the room.
+    MODERATOR = "moderator"
+
+
+class MemberState(StrEnum):
+    # Asked into a direct conversation, not yet accepted.
+    INVITED = "invited"
+    ACTIVE = "active"
+    LEFT = "left"
+    # Removed by a moderator: cannot join again by herself.
+    REMOVED = "removed"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    SYSTEM = "system"
+
+
+class Room(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=80)
+    topic: str = Field(default="", max_length=280)
+    # Makes rooms that must exist once unique: a mentoring pair, a direct pair, the active
+    # members' room.
+    unique_key: str | None = Field(default=None, max_length=120, unique=True)
+    created_by: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # None while a direct conversation waits for the other side.
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last sequence number given to a message; raised in the transaction that stores it.
+    last_seq: int = Field(default=0)
+
+
+class RoomMember(SQLModel, table=True):
+    __tablename__ = "room_member"
+    __table_args__ = (UniqueConstraint("room_id", "account_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    room_id: uuid.UUID = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: str = Field(default=RoomRole.MEMBER.value, max_length=16)
+    state: str = Field(default=MemberState.ACTIVE.value, max_length=16)
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    last_read_seq: int = Field(default=0)
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoomMessage(SQLModel, table=True):
+    __tablename__ = "room_message"
+    __table_args__ = (
+        UniqueConstraint("room_id", "seq"),
+        # A resent frame with the same client id finds the message it already made.
+        UniqueConstraint("room_id", "author_id", "client_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    room_id: uuid.UUID = Field(foreign_key="room.id", ondelete="CASCADE")
+    seq: int
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    client_id: str | None = Field(default=None, max_length=64)
+    kind: str = Field(default=MessageKind.TEXT.value, max_length=16)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    reply_to_seq: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: uuid.UUID | None = Field(default=None)
+    delete_reason: str | None = Field(default=None, max_length=500)
+
+
+class MessageRevision(SQLModel, table=True):
+    """A text a message had before an edit or a moderator's removal; moderators read these."""
+
+    __tablename__ = "message_revision"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    message_id: uuid.UUID = Field(foreign_key="room_message.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    replaced_at: datetime = Field(sa_type=UTCDateTime)
+    replaced_by: uuid.UUID | None = Field(default=None)
+
+
+class MessageReport(SQLModel, table=True):
+    """A member's report on a message, with a snapshot kept even if the author deletes it."""
+
+    __tablename__ = "message_report"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    message_id: uuid.UUID | None = Field(
+        default=None, foreign_key="room_message.id", ondelete="SET NULL"
+    )
+    room_id: uuid.UUID = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    reporter_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
+    reason: str = Field(max_length=1000)
+    snapshot_seq: int
+    snapshot_author_id: uuid.UUID | None = Field(default=None)
+    snapshot_author_pseudonym: str = Field(default="", max_length=32)
+    snapshot_body: str = Field(sa_column=Column(Text, nullable=False))
+    snapshot_created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    status: str = Field(default="open", max_length=16)
+
+
+class WsTicket(SQLModel, table=True):
+    """A short-lived, single-use ticket that opens one WebSocket for one login session."""
+
+    __tablename__ = "ws_ticket"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    ticket_hash: str = Field(max_length=64, unique=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="auth_session.id", ondelete="CASCADE")
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SessionSeries(SQLModel, table=True):
+    """A workshop series (life skills, 4 to 6 sessions) attended as a whole."""
+
+    __tablename__ = "session_series"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    room_id: uuid.UUID = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=120)
+    created_by: uuid.UUID | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class GroupSession(SQLModel, table=True):
+    __tablename__ = "group_session"
+    __table_args__ = (Index("ix_group_session_room_starts", "room_id", "starts_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    room_id: uuid.UUID = Field(foreign_key="room.id", ondelete="CASCADE")
+    series_id: uuid.UUID | None = Field(
+        default=None, foreign_key="session_series.id", index=True, ondelete="CASCADE"
+    )
+    facilitator_id: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL"
+    )
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    topic: str = Field(max_length=200)
+    language: str = Field(max_length=8)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SessionAttendance(SQLModel, table=True):
+    __tablename__ = "session_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "account_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="group_session.id", index=True, ondelete="CASCADE")
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    recorded_by: uuid.UUID | None = Field(default=None)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FeedbackQuestion(SQLModel, table=True):
+    __tablename__ = "feedback_question"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="group_session.id", index=True, ondelete="CASCADE")
+    position: int
+    text: str = Field(max_length=300)
+    # "scale" (1 to 5) or "text".
+    kind: str = Field(max_length=8)
+
+
+class FeedbackSubmission(SQLModel, table=True):
+    """That she answered, so she answers once; which answers are hers is not recorded."""
+
+    __tablename__ = "feedback_submission"
+    __table_args__ = (UniqueConstraint("session_id", "account_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="group_session.id", index=True, ondelete="CASCADE")
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
+
+
+class FeedbackAnswer(SQLModel, table=True):
+    """One anonymous answer: no account, no time."""
+
+    __tablename__ = "feedback_answer"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    question_id: uuid.UUID = Field(
+        foreign_key="feedback_question.id", index=True, ondelete="CASCADE"
+    )
+    scale_value: int | None = Field(default=None)
+    text_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

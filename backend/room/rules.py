@@ -1,0 +1,228 @@
+"""Who may see, join, post in and moderate each kind of room; limits. Pure: no I/O."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import mean
+from urllib.parse import urlsplit
+
+from backend.auth.capabilities import Capability, Grants
+from backend.room.models import MemberState, RoomKind, RoomRole
+
+MAX_MESSAGE_CHARS = 4000
+MAX_CLIENT_ID_CHARS = 64
+# Below this many answers a facilitator sees only the count: a handful of answers could
+# be matched to the people who came.
+MIN_FEEDBACK_RESPONSES = 3
+SERIES_MIN_SESSIONS = 4
+SERIES_MAX_SESSIONS = 6
+
+# Mentoring and direct rooms are private to their members: community moderators reach
+# their content only through a member's report.
+PRIVATE_KINDS = frozenset({RoomKind.MENTORING, RoomKind.DIRECT})
+SELF_JOIN_KINDS = frozenset({RoomKind.SUPPORT_GROUP, RoomKind.ANNOUNCEMENTS})
+
+
+@dataclass(frozen=True)
+class MemberView:
+    role: RoomRole
+    state: MemberState
+    muted_until: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state is MemberState.ACTIVE
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_active and self.role is RoomRole.MODERATOR
+
+
+def _takes_part(grants: Grants) -> bool:
+    return (
+        grants.can(Capability.ROOMS_PARTICIPATE)
+        or grants.can(Capability.ROOMS_FACILITATE)
+        or grants.can(Capability.ROOMS_MODERATE)
+    )
+
+
+def is_community_moderator(kind: RoomKind, grants: Grants) -> bool:
+    return kind not in PRIVATE_KINDS and grants.can(Capability.ROOMS_MODERATE)
+
+
+def can_see(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
+    """Know that the room exists: its name, kind and sessions."""
+    if member is not None and member.state in (MemberState.ACTIVE, MemberState.INVITED):
+        return _takes_part(grants)
+    if kind in SELF_JOIN_KINDS and grants.can(Capability.ROOMS_PARTICIPATE):
+        return True
+    return is_community_moderator(kind, grants)
+
+
+def can_read(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
+    """Read its messages and members, and receive them live."""
+    if member is not None and member.is_active:
+        return _takes_part(grants)
+    return is_community_moderator(kind, grants)
+
+
+def can_join(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
+    if kind not in SELF_JOIN_KINDS or not grants.can(Capability.ROOMS_PARTICIPATE):
+        return False
+    return member is None or member.state is MemberState.LEFT
+
+
+def can_moderate(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
+    if member is not None and member.is_moderator and _takes_part(grants):
+        return True
+    return is_community_moderator(kind, grants)
+
+
+def is_muted(member: MemberView, now: datetime) -> bool:
+    return member.muted_until is not None and member.muted_until > now
+
+
+def post_refusal(
+    kind: RoomKind, member: MemberView | None, grants: Grants, *, is_open: bool, now: datetime
+) -> str | None:
+    """Why she may not post here, or None when she may."""
+    if member is None or not member.is_active or not _takes_part(grants):
+        return "not_member"
+    if not is_open:
+        return "not_open"
+    if is_muted(member, now):
+        return "muted"
+    if kind is RoomKind.ANNOUNCEMENTS and not (
+        member.is_moderator
+        or grants.can(Capability.ROOMS_FACILITATE)
+        or grants.can(Capability.ROOMS_MODERATE)
+    ):
+        return "announcements_only"
+    return None
+
+
+def can_create(kind: RoomKind, grants: Grants) -> bool:
+    """Over HTTP. Mentoring and active members' rooms are made by the membership domain."""
+    if kind is RoomKind.SUPPORT_GROUP:
+        return grants.can(Capability.ROOMS_FACILITATE)
+    if kind is RoomKind.WORKING_GROUP:
+        return grants.can(Capability.ROOMS_FACILITATE) or grants.can(Capability.ROOMS_MODERATE)
+    if kind is RoomKind.ANNOUNCEMENTS:
+        return grants.can(Capability.ROOMS_MODERATE)
+    return False
+
+
+def can_schedule_sessions(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
+    return (
+        kind is RoomKind.SUPPORT_GROUP
+        and member is not None
+        and member.is_moderator
+        and grants.can(Capability.ROOMS_FACILITATE)
+    )
+
+
+def clean_body(body: str) -> str:
+    """The text as stored; raises ValueError with a message a person can read."""
+    text = body.strip()
+    if not text:
+        raise ValueError("A message cannot be empty.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"A message is at most {MAX_MESSAGE_CHARS} characters.")
+    return text
+
+
+def unique_pair_key(prefix: str, a: object, b: object, *, ordered: bool = False) -> str:
+    first, second = (str(a), str(b)) if ordered else sorted((str(a), str(b)))
+    return f"{prefix}:{first}:{second}"
+
+
+def is_too_far_behind(last_seq: int, head_seq: int, limit: int) -> bool:
+    return head_seq - last_seq > limit
+
+
+def is_allowed_origin(
+    origin: str | None, *, host: str | None, secure: bool, allowed: Iterable[str]
+) -> bool:
+    """A browser always sends Origin; tools without one authenticate by ticket or token.
+
+    Starlette's CORS middleware does not look at WebSocket handshakes, so this is the only
+    thing that stops another site from opening a socket with a member's cookie.
+    """
+    if origin is None:
+        return True
+    origin = origin.strip().lower().rstrip("/")
+    if origin in {o.strip().lower().rstrip("/") for o in allowed}:
+        return True
+    if not host:
+        return False
+    parts = urlsplit(origin)
+    expected_scheme = "https" if secure else "http"
+    return parts.scheme == expected_scheme and parts.netloc == host.lower()
+
+
+class TokenBucket:
+    """A per-connection frame budget; the caller passes the time (seconds, monotonic)."""
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.updated = now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+    def wait_seconds(self) -> float:
+        return max(0.0, (1.0 - self.tokens) / self.rate)
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    question_id: str
+    text: str
+    kind: str
+    responses: int
+    average: float | None
+    distribution: dict[int, int] | None
+    texts: list[str] | None
+
+
+def summarise_feedback(
+    questions: Sequence[tuple[str, str, str]],
+    answers: Sequence[tuple[str, int | None, str | None]],
+    *,
+    submissions: int,
+    min_responses: int = MIN_FEEDBACK_RESPONSES,
+) -> list[QuestionSummary]:
+    """Aggregate anonymous answers; below ``min_responses`` submissions show counts only.
+
+    ``questions`` are (id, text, kind); ``answers`` are (question id, scale, text).
+    """
+    shown = submissions >= min_responses
+    summaries = []
+    for question_id, text, kind in questions:
+        mine = [a for a in answers if a[0] == question_id]
+        scale = [a[1] for a in mine if a[1] is not None]
+        texts = sorted(a[2] for a in mine if a[2])
+        summaries.append(
+            QuestionSummary(
+                question_id=question_id,
+                text=text,
+                kind=kind,
+                responses=len(mine),
+                average=round(mean(scale), 2) if shown and scale else None,
+                distribution=(
+                    {value: scale.count(value) for value in range(1, 6)}
+                    if shown and kind == "scale"
+                    else None
+                ),
+                # Sorted, not in the order given, so the order cannot point to a person.
+                texts=texts if shown and kind == "text" else None,
+            )
+        )
+    return summaries

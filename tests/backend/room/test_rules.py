@@ -1,0 +1,109 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.auth.capabilities import Role, grants_from_roles
+from backend.room import rules
+from backend.room.models import MemberState, RoomKind, RoomRole
+
+MEMBER = grants_from_roles([(Role.MEMBER, None)])
+FACILITATOR = grants_from_roles([(Role.FACILITATOR, None)])
+OFFICER = grants_from_roles([(Role.SAFEGUARDING, None)])
+NEWCOMER = grants_from_roles([])
+ACTIVE = rules.MemberView(RoomRole.MEMBER, MemberState.ACTIVE)
+MODERATOR = rules.MemberView(RoomRole.MODERATOR, MemberState.ACTIVE)
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+class TestReadAndPost:
+    @pytest.mark.parametrize("kind", list(RoomKind))
+    def test_members_read_their_rooms_and_outsiders_do_not(self, kind: RoomKind) -> None:
+        assert rules.can_read(kind, ACTIVE, MEMBER)
+        assert not rules.can_read(kind, None, MEMBER)
+        assert not rules.can_read(kind, ACTIVE, NEWCOMER)
+
+    def test_community_moderators_read_communal_rooms_only(self) -> None:
+        assert rules.can_read(RoomKind.SUPPORT_GROUP, None, OFFICER)
+        assert not rules.can_read(RoomKind.MENTORING, None, OFFICER)
+        assert not rules.can_read(RoomKind.DIRECT, None, OFFICER)
+
+    def test_removed_and_left_members_read_nothing(self) -> None:
+        for state in (MemberState.REMOVED, MemberState.LEFT, MemberState.INVITED):
+            view = rules.MemberView(RoomRole.MEMBER, state)
+            assert not rules.can_read(RoomKind.SUPPORT_GROUP, view, MEMBER)
+
+    def test_post_refusals(self) -> None:
+        def refusal(
+            kind: RoomKind, view: rules.MemberView | None, is_open: bool = True
+        ) -> str | None:
+            return rules.post_refusal(kind, view, MEMBER, is_open=is_open, now=NOW)
+
+        assert refusal(RoomKind.SUPPORT_GROUP, ACTIVE) is None
+        assert refusal(RoomKind.SUPPORT_GROUP, None) == "not_member"
+        assert refusal(RoomKind.DIRECT, ACTIVE, is_open=False) == "not_open"
+        assert refusal(RoomKind.ANNOUNCEMENTS, ACTIVE) == "announcements_only"
+        assert refusal(RoomKind.ANNOUNCEMENTS, MODERATOR) is None
+        muted = rules.MemberView(RoomRole.MEMBER, MemberState.ACTIVE, NOW + timedelta(minutes=1))
+        assert refusal(RoomKind.SUPPORT_GROUP, muted) == "muted"
+        expired = rules.MemberView(RoomRole.MEMBER, MemberState.ACTIVE, NOW)
+        assert refusal(RoomKind.SUPPORT_GROUP, expired) is None
+
+    def test_joining(self) -> None:
+        assert rules.can_join(RoomKind.SUPPORT_GROUP, None, MEMBER)
+        assert not rules.can_join(RoomKind.WORKING_GROUP, None, MEMBER)
+        assert not rules.can_join(RoomKind.SUPPORT_GROUP, None, NEWCOMER)
+        removed = rules.MemberView(RoomRole.MEMBER, MemberState.REMOVED)
+        assert not rules.can_join(RoomKind.SUPPORT_GROUP, removed, MEMBER)
+
+    def test_sessions_are_scheduled_by_facilitating_moderators(self) -> None:
+        assert rules.can_schedule_sessions(RoomKind.SUPPORT_GROUP, MODERATOR, FACILITATOR)
+        assert not rules.can_schedule_sessions(RoomKind.SUPPORT_GROUP, MODERATOR, MEMBER)
+        assert not rules.can_schedule_sessions(RoomKind.WORKING_GROUP, MODERATOR, FACILITATOR)
+
+
+class TestLimits:
+    def test_body(self) -> None:
+        assert rules.clean_body("  hi  ") == "hi"
+        with pytest.raises(ValueError, match="empty"):
+            rules.clean_body(" \n ")
+        with pytest.raises(ValueError, match="4000"):
+            rules.clean_body("x" * 4001)
+
+    def test_token_bucket(self) -> None:
+        bucket = rules.TokenBucket(rate=2, burst=3, now=0.0)
+        assert [bucket.take(0.0) for _ in range(4)] == [True, True, True, False]
+        assert bucket.wait_seconds() == pytest.approx(0.5)
+        assert bucket.take(0.5)
+        assert not bucket.take(0.5)
+
+    @pytest.mark.parametrize(
+        ("origin", "allowed"),
+        [
+            (None, True),
+            ("http://tandem.local:8000", True),
+            ("https://tandem.local:8000", False),
+            ("http://evil.example", False),
+            ("https://app.example", True),
+            ("null", False),
+        ],
+    )
+    def test_origin(self, origin: str | None, allowed: bool) -> None:
+        assert (
+            rules.is_allowed_origin(
+                origin, host="tandem.local:8000", secure=False, allowed=["https://app.example"]
+            )
+            is allowed
+        )
+
+    def test_feedback_is_hidden_below_the_minimum(self) -> None:
+        questions = [("q1", "Useful?", "scale"), ("q2", "Change?", "text")]
+        answers = [("q1", 5, None), ("q1", 3, None), ("q2", None, "zebra"), ("q2", None, "apple")]
+        hidden = rules.summarise_feedback(questions, answers, submissions=2)
+        assert [(q.responses, q.average, q.texts) for q in hidden] == [
+            (2, None, None),
+            (2, None, None),
+        ]
+        shown = rules.summarise_feedback(questions, answers, submissions=3)
+        assert shown[0].average == 4.0
+        assert shown[0].distribution == {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}
+        assert shown[1].texts == ["apple", "zebra"]
