@@ -59,6 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Referrals, agreements, applications, votes, cards.",
             },
             {"name": "mentoring", "description": "Mentor profiles and mentorships."},
+            {
+                "name": "peer work",
+                "description": "Paid peer work: onboarding, contracts, trainings, shifts, "
+                "rosters, swaps, timesheets, pay and grant reports, debriefs.",
+            },
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )

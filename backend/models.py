@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
-from backend.identity.models import SealedIdentity, UnsealRequest
+from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
     Agreement,
     AgreementSignature,
@@ -26,6 +26,27 @@ from backend.membership.models import (
 )
 from backend.mentoring.models import MentorProfile, Mentorship
 from backend.organisation.models import Organisation
+from backend.peerwork.models import (
+    Assignment,
+    AvailabilityException,
+    AvailabilityRule,
+    CalendarFeed,
+    Contract,
+    Debrief,
+    Funding,
+    Notice,
+    PeerWorker,
+    Roster,
+    SafetyExclusion,
+    Shift,
+    ShiftSwap,
+    ShiftType,
+    ShiftTypeTraining,
+    Timesheet,
+    Training,
+    TrainingRecord,
+    WorkSettings,
+)
 from backend.safety.models import Block
 
 metadata = SQLModel.metadata
@@ -36,27 +57,47 @@ __all__ = [
     "AgreementSignature",
     "Application",
     "ApplicationInterviewer",
+    "Assignment",
     "AuditEntry",
     "AuthSession",
+    "AvailabilityException",
+    "AvailabilityRule",
     "Ballot",
     "Block",
+    "CalendarFeed",
     "Card",
+    "Contract",
     "Criterion",
+    "Debrief",
+    "Funding",
+    "IdentityDisclosure",
     "InterviewAssessment",
     "InterviewReport",
     "Membership",
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
+    "Notice",
     "Organisation",
     "ParticipationConfirmation",
+    "PeerWorker",
     "RecoveryCode",
     "Referral",
     "RoleGrant",
+    "Roster",
+    "SafetyExclusion",
     "SealedIdentity",
+    "Shift",
+    "ShiftSwap",
+    "ShiftType",
+    "ShiftTypeTraining",
+    "Timesheet",
+    "Training",
+    "TrainingRecord",
     "UnsealRequest",
     "Vote",
     "VoteVoter",
+    "WorkSettings",
     "WorkingGroup",
     "WorkingGroupMember",
     "metadata",
