@@ -104,7 +104,7 @@ def _worker(worker: PeerWorker, names: dict[uuid.UUID, str]) -> WorkerPublic:
         organisation_id=worker.organisation_id,
         account_id=worker.account_id,
         name=peerwork_service.display_name(worker, names.get(worker.account_id, "erased member")),
-        status=worker.status,  # type: ignore[arg-type]  # stored as its value
+        status=worker.status,
         supervisor_id=worker.supervisor_id,
         invited_at=worker.invited_at,
         answered_at=worker.answered_at,
@@ -136,7 +136,10 @@ async def invite_worker(
     """Invite a member (by the pseudonym she gave you) to work here. She must accept."""
     await access.access_organisation(session, actor.grants, organisation_id, ONBOARD)
     worker = await peerwork_service.invite_worker(
-        session, actor_id=actor.account.id, organisation_id=organisation_id, pseudonym=body.pseudonym
+        session,
+        actor_id=actor.account.id,
+        organisation_id=organisation_id,
+        pseudonym=body.pseudonym,
     )
     return await _worker_public(session, worker)
 
@@ -163,7 +166,7 @@ async def my_invitations(actor: SelfActor, session: DbSession) -> list[Invitatio
                 id=worker.id,
                 organisation_id=worker.organisation_id,
                 organisation_name=organisation.name,
-                status=worker.status,  # type: ignore[arg-type]  # stored as its value
+                status=worker.status,
                 invited_at=worker.invited_at,
             )
         )
@@ -240,7 +243,9 @@ async def list_professionals(
 
 
 @router.get(ORG + "/team", response_model=list[PersonPublic])
-async def team(organisation_id: uuid.UUID, actor: SelfActor, session: DbSession) -> list[PersonPublic]:
+async def team(
+    organisation_id: uuid.UUID, actor: SelfActor, session: DbSession
+) -> list[PersonPublic]:
     """The organisation's peer workers, by the names they share: whom to ask for a swap."""
     await access.access_organisation(session, actor.grants, organisation_id, *TEAM, SCHEDULE)
     found = await peerwork_service.team_of(session, organisation_id)
@@ -278,7 +283,9 @@ def _contract(c: Contract) -> ContractPublic:
     return ContractPublic.model_validate(c)
 
 
-@router.post("/peer-workers/{worker_id}/contracts", status_code=CREATED, response_model=ContractPublic)
+@router.post(
+    "/peer-workers/{worker_id}/contracts", status_code=CREATED, response_model=ContractPublic
+)
 async def create_contract(
     worker_id: uuid.UUID, body: ContractIn, actor: Onboarder, session: DbSession
 ) -> ContractPublic:
@@ -326,7 +333,9 @@ async def create_training(
 async def list_trainings(
     organisation_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> list[TrainingPublic]:
-    await access.access_organisation(session, actor.grants, organisation_id, ONBOARD, SCHEDULE, *TEAM)
+    await access.access_organisation(
+        session, actor.grants, organisation_id, ONBOARD, SCHEDULE, *TEAM
+    )
     trainings: list[Training] = await peerwork_service.list_trainings(session, organisation_id)
     return [TrainingPublic.model_validate(t) for t in trainings]
 
@@ -355,7 +364,9 @@ async def list_training_records(
     return [TrainingRecordPublic.model_validate(r) for r in records]
 
 
-def _expiries(warnings: list[peerwork_service.ExpiryWarning], names: dict[uuid.UUID, str]) -> list[ExpiryPublic]:
+def _expiries(
+    warnings: list[peerwork_service.ExpiryWarning], names: dict[uuid.UUID, str]
+) -> list[ExpiryPublic]:
     return [
         ExpiryPublic(
             worker_id=w.worker.id,
@@ -373,7 +384,9 @@ async def training_expiries(
     organisation_id: uuid.UUID, actor: SelfActor, session: DbSession, within_days: int = 30
 ) -> list[ExpiryPublic]:
     """Trainings running out soon, across the team (coordinators) or your own (workers)."""
-    await access.access_organisation(session, actor.grants, organisation_id, ONBOARD, SCHEDULE, *TEAM)
+    await access.access_organisation(
+        session, actor.grants, organisation_id, ONBOARD, SCHEDULE, *TEAM
+    )
     mine_only = not (
         actor.grants.can(ONBOARD, organisation_id) or actor.grants.can(SCHEDULE, organisation_id)
     )
@@ -412,7 +425,9 @@ async def get_exclusions(
 
 
 async def _own_worker(session: DbSession, actor: Actor, organisation_id: uuid.UUID) -> PeerWorker:
-    await access.access_organisation(session, actor.grants, organisation_id, Capability.PEERWORK_WORK)
+    await access.access_organisation(
+        session, actor.grants, organisation_id, Capability.PEERWORK_WORK
+    )
     worker = await access.active_worker_of(session, organisation_id, actor.account.id)
     if worker is None:
         raise NotFound()
@@ -420,7 +435,9 @@ async def _own_worker(session: DbSession, actor: Actor, organisation_id: uuid.UU
 
 
 @router.get(ORG + "/my-exclusions", response_model=ExclusionsPublic)
-async def my_exclusions(organisation_id: uuid.UUID, actor: SelfActor, session: DbSession) -> ExclusionsPublic:
+async def my_exclusions(
+    organisation_id: uuid.UUID, actor: SelfActor, session: DbSession
+) -> ExclusionsPublic:
     worker = await _own_worker(session, actor, organisation_id)
     rows = await peerwork_service.exclusions_of(session, worker.id)
     return ExclusionsPublic(worker_id=worker.id, zones=[r.zone for r in rows])
@@ -442,11 +459,18 @@ def _availability(
     return AvailabilityPublic(
         account_id=account_id,
         weekly=[
-            WindowSchema(weekday=r.weekday, start_minute=r.start_minute, end_minute=r.end_minute, preferred=r.preferred)
+            WindowSchema(
+                weekday=r.weekday,
+                start_minute=r.start_minute,
+                end_minute=r.end_minute,
+                preferred=r.preferred,
+            )
             for r in sorted(weekly, key=lambda r: (r.weekday, r.start_minute))
         ],
         exceptions=[
-            ExceptionSchema(on=e.on, available=e.available, start_minute=e.start_minute, end_minute=e.end_minute)
+            ExceptionSchema(
+                on=e.on, available=e.available, start_minute=e.start_minute, end_minute=e.end_minute
+            )
             for e in sorted(exceptions, key=lambda e: (e.on, e.start_minute))
         ],
     )
@@ -465,7 +489,9 @@ async def set_my_availability(
         weekly=[peerwork_service.WindowIn(**w.model_dump()) for w in body.weekly],
         exceptions=[peerwork_service.ExceptionIn(**e.model_dump()) for e in body.exceptions],
     )
-    weekly, exceptions = await peerwork_service.availability_rows(session, organisation_id, actor.account.id)
+    weekly, exceptions = await peerwork_service.availability_rows(
+        session, organisation_id, actor.account.id
+    )
     return _availability(actor.account.id, weekly, exceptions)
 
 
@@ -478,7 +504,9 @@ async def team_availability(
     people = sorted({r.account_id for r in weekly} | {e.account_id for e in exceptions}, key=str)
     return [
         _availability(
-            p, [r for r in weekly if r.account_id == p], [e for e in exceptions if e.account_id == p]
+            p,
+            [r for r in weekly if r.account_id == p],
+            [e for e in exceptions if e.account_id == p],
         )
         for p in people
     ]
@@ -493,7 +521,7 @@ async def _shift_type_public(session: DbSession, types: list[ShiftType]) -> list
         ShiftTypePublic(
             id=t.id,
             name=t.name,
-            kind=t.kind,  # type: ignore[arg-type]  # stored as its value
+            kind=t.kind,
             needs_pairing=t.needs_pairing,
             needs_debrief=t.needs_debrief,
             zone=t.zone,
@@ -522,7 +550,9 @@ async def list_shift_types(
     organisation_id: uuid.UUID, actor: Scheduler, session: DbSession
 ) -> list[ShiftTypePublic]:
     await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
-    return await _shift_type_public(session, await peerwork_service.list_shift_types(session, organisation_id))
+    return await _shift_type_public(
+        session, await peerwork_service.list_shift_types(session, organisation_id)
+    )
 
 
 def _shift(s: Shift) -> ShiftPublic:
@@ -548,13 +578,18 @@ async def list_shifts(
     organisation_id: uuid.UUID, starts_on: date, ends_on: date, actor: Scheduler, session: DbSession
 ) -> list[ShiftPublic]:
     await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
-    return [_shift(s) for s in await peerwork_service.list_shifts(session, organisation_id, starts_on, ends_on)]
+    return [
+        _shift(s)
+        for s in await peerwork_service.list_shifts(session, organisation_id, starts_on, ends_on)
+    ]
 
 
 # ---------------------------------------------------------------- rosters
 
 
-async def _roster_public(session: DbSession, roster: Roster, *, with_assignments: bool = True) -> RosterPublic:
+async def _roster_public(
+    session: DbSession, roster: Roster, *, with_assignments: bool = True
+) -> RosterPublic:
     assignments: list[Assignment] = (
         await peerwork_service.list_assignments(session, roster.id) if with_assignments else []
     )
@@ -576,7 +611,7 @@ async def _roster_public(session: DbSession, roster: Roster, *, with_assignments
                 shift_id=a.shift_id,
                 account_id=a.account_id,
                 name=names.get(a.account_id, "erased member"),
-                role=a.role,  # type: ignore[arg-type]  # stored as its value
+                role=a.role,
                 partner_id=a.partner_id,
                 by_hand=a.by_hand,
             )
@@ -587,7 +622,11 @@ async def _roster_public(session: DbSession, roster: Roster, *, with_assignments
 
 @router.post(ORG + "/rosters", status_code=CREATED, response_model=RosterPublic)
 async def generate_roster(
-    organisation_id: uuid.UUID, body: RosterIn, actor: Scheduler, session: DbSession, settings: AppSettings
+    organisation_id: uuid.UUID,
+    body: RosterIn,
+    actor: Scheduler,
+    session: DbSession,
+    settings: AppSettings,
 ) -> RosterPublic:
     """Generate a draft roster for the period with the constraint solver. When not every
     place can be filled, the answer lists the uncovered shifts and the constraints that bind."""
@@ -605,7 +644,9 @@ async def generate_roster(
 
 
 @router.get(ORG + "/rosters", response_model=list[RosterPublic])
-async def list_rosters(organisation_id: uuid.UUID, actor: Scheduler, session: DbSession) -> list[RosterPublic]:
+async def list_rosters(
+    organisation_id: uuid.UUID, actor: Scheduler, session: DbSession
+) -> list[RosterPublic]:
     await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
     rosters = await peerwork_service.list_rosters(session, organisation_id)
     return [await _roster_public(session, r, with_assignments=False) for r in rosters]
@@ -619,7 +660,11 @@ async def get_roster(roster_id: uuid.UUID, actor: Scheduler, session: DbSession)
 
 @router.post("/rosters/{roster_id}/regenerate", response_model=RosterPublic)
 async def regenerate_roster(
-    roster_id: uuid.UUID, body: RegenerateIn, actor: Scheduler, session: DbSession, settings: AppSettings
+    roster_id: uuid.UUID,
+    body: RegenerateIn,
+    actor: Scheduler,
+    session: DbSession,
+    settings: AppSettings,
 ) -> RosterPublic:
     roster = await access.access_roster(session, actor.grants, roster_id, SCHEDULE)
     roster = await peerwork_service.regenerate_roster(
@@ -639,9 +684,13 @@ async def delete_roster(roster_id: uuid.UUID, actor: Scheduler, session: DbSessi
 
 
 @router.post("/rosters/{roster_id}/publish", response_model=RosterPublic)
-async def publish_roster(roster_id: uuid.UUID, actor: Scheduler, session: DbSession) -> RosterPublic:
+async def publish_roster(
+    roster_id: uuid.UUID, actor: Scheduler, session: DbSession
+) -> RosterPublic:
     roster = await access.access_roster(session, actor.grants, roster_id, SCHEDULE, lock=True)
-    roster = await peerwork_service.publish_roster(session, actor_id=actor.account.id, roster_row=roster)
+    roster = await peerwork_service.publish_roster(
+        session, actor_id=actor.account.id, roster_row=roster
+    )
     return await _roster_public(session, roster)
 
 
@@ -684,7 +733,7 @@ async def my_shifts(actor: SelfActor, session: DbSession) -> list[MyShiftPublic]
         MyShiftPublic(
             assignment_id=m.assignment.id,
             organisation_id=m.assignment.organisation_id,
-            role=m.assignment.role,  # type: ignore[arg-type]  # stored as its value
+            role=m.assignment.role,
             starts_at=m.shift.starts_at,
             ends_at=m.shift.ends_at,
             shift_type=m.shift_type.name,
@@ -692,7 +741,7 @@ async def my_shifts(actor: SelfActor, session: DbSession) -> list[MyShiftPublic]
             place=m.shift.place,
             partner=m.partner,
             debrief_due=m.debrief_due,
-            timesheet_status=m.timesheet_status,  # type: ignore[arg-type]  # stored as its value
+            timesheet_status=m.timesheet_status,
         )
         for m in shifts
         if actor.grants.can(Capability.PEERWORK_WORK, m.assignment.organisation_id)
@@ -702,11 +751,16 @@ async def my_shifts(actor: SelfActor, session: DbSession) -> list[MyShiftPublic]
 
 @router.get("/peerwork/me/notices", response_model=list[NoticePublic])
 async def my_notices(actor: SelfActor, session: DbSession) -> list[NoticePublic]:
-    return [NoticePublic.model_validate(n) for n in await peerwork_service.list_notices(session, actor.account.id)]
+    return [
+        NoticePublic.model_validate(n)
+        for n in await peerwork_service.list_notices(session, actor.account.id)
+    ]
 
 
 @router.post("/peerwork/me/calendar", status_code=CREATED, response_model=CalendarTokenPublic)
-async def new_calendar_address(request: Request, actor: SelfActor, session: DbSession) -> CalendarTokenPublic:
+async def new_calendar_address(
+    request: Request, actor: SelfActor, session: DbSession
+) -> CalendarTokenPublic:
     """A secret address for your calendar app. Making a new one retires the old one."""
     token = await peerwork_service.new_calendar_token(session, actor.account.id)
     return CalendarTokenPublic(url=str(request.url_for("calendar_feed", token=token)))
@@ -749,42 +803,68 @@ async def propose_swap(body: SwapIn, actor: SelfActor, session: DbSession) -> Sw
 
 @router.get("/shift-swaps", response_model=list[SwapPublic])
 async def list_swaps(actor: SelfActor, session: DbSession) -> list[SwapPublic]:
-    swaps = await peerwork_service.list_swaps(session, account_id=actor.account.id, grants=actor.grants)
+    swaps = await peerwork_service.list_swaps(
+        session, account_id=actor.account.id, grants=actor.grants
+    )
     return [_swap(s) for s in swaps]
 
 
 @router.post("/shift-swaps/{swap_id}/accept", response_model=SwapPublic)
 async def accept_swap(swap_id: uuid.UUID, actor: SelfActor, session: DbSession) -> SwapPublic:
     swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
-    return _swap(await peerwork_service.answer_swap(session, swap=swap, account_id=actor.account.id, accept=True))
+    return _swap(
+        await peerwork_service.answer_swap(
+            session, swap=swap, account_id=actor.account.id, accept=True
+        )
+    )
 
 
 @router.post("/shift-swaps/{swap_id}/decline", response_model=SwapPublic)
 async def decline_swap(swap_id: uuid.UUID, actor: SelfActor, session: DbSession) -> SwapPublic:
     swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
-    return _swap(await peerwork_service.answer_swap(session, swap=swap, account_id=actor.account.id, accept=False))
+    return _swap(
+        await peerwork_service.answer_swap(
+            session, swap=swap, account_id=actor.account.id, accept=False
+        )
+    )
 
 
 @router.post("/shift-swaps/{swap_id}/cancel", response_model=SwapPublic)
 async def cancel_swap(swap_id: uuid.UUID, actor: SelfActor, session: DbSession) -> SwapPublic:
     swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
-    return _swap(await peerwork_service.cancel_swap(session, swap=swap, account_id=actor.account.id))
+    return _swap(
+        await peerwork_service.cancel_swap(session, swap=swap, account_id=actor.account.id)
+    )
 
 
 @router.post("/shift-swaps/{swap_id}/approve", response_model=SwapPublic)
-async def approve_swap(swap_id: uuid.UUID, body: DecisionIn, actor: Scheduler, session: DbSession) -> SwapPublic:
+async def approve_swap(
+    swap_id: uuid.UUID, body: DecisionIn, actor: Scheduler, session: DbSession
+) -> SwapPublic:
     swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
     swap = await peerwork_service.decide_swap(
-        session, swap=swap, actor_id=actor.account.id, grants=actor.grants, approve=True, reason=body.reason
+        session,
+        swap=swap,
+        actor_id=actor.account.id,
+        grants=actor.grants,
+        approve=True,
+        reason=body.reason,
     )
     return _swap(swap)
 
 
 @router.post("/shift-swaps/{swap_id}/refuse", response_model=SwapPublic)
-async def refuse_swap(swap_id: uuid.UUID, body: DecisionIn, actor: Scheduler, session: DbSession) -> SwapPublic:
+async def refuse_swap(
+    swap_id: uuid.UUID, body: DecisionIn, actor: Scheduler, session: DbSession
+) -> SwapPublic:
     swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
     swap = await peerwork_service.decide_swap(
-        session, swap=swap, actor_id=actor.account.id, grants=actor.grants, approve=False, reason=body.reason
+        session,
+        swap=swap,
+        actor_id=actor.account.id,
+        grants=actor.grants,
+        approve=False,
+        reason=body.reason,
     )
     return _swap(swap)
 
@@ -812,10 +892,16 @@ async def confirm_hours(
 
 @router.get(ORG + "/timesheets", response_model=list[TimesheetPublic])
 async def list_timesheets(
-    organisation_id: uuid.UUID, actor: Scheduler, session: DbSession, status: TimesheetStatus | None = None
+    organisation_id: uuid.UUID,
+    actor: Scheduler,
+    session: DbSession,
+    status: TimesheetStatus | None = None,
 ) -> list[TimesheetPublic]:
     await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
-    return [_timesheet(t) for t in await peerwork_service.list_timesheets(session, organisation_id, status)]
+    return [
+        _timesheet(t)
+        for t in await peerwork_service.list_timesheets(session, organisation_id, status)
+    ]
 
 
 @router.post("/timesheets/{timesheet_id}/approve", response_model=TimesheetPublic)
@@ -847,14 +933,22 @@ async def payroll_csv(
 ) -> Response:
     """Pay per worker and contract for the period, from approved hours only. Amounts in
     minor units (and as a decimal); no legal identity in the file."""
-    await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE, Capability.PEERWORK_PAYROLL)
+    await access.access_organisation(
+        session, actor.grants, organisation_id, SCHEDULE, Capability.PEERWORK_PAYROLL
+    )
     text = await peerwork_service.payroll_csv(
-        session, actor_id=actor.account.id, organisation_id=organisation_id, starts_on=starts_on, ends_on=ends_on
+        session,
+        actor_id=actor.account.id,
+        organisation_id=organisation_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
     )
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="payroll-{starts_on}-{ends_on}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="payroll-{starts_on}-{ends_on}.csv"'
+        },
     )
 
 
@@ -876,7 +970,9 @@ def _debrief(d: Debrief) -> DebriefPublic:
     return DebriefPublic.model_validate(d)
 
 
-@router.put("/assignments/{assignment_id}/debrief", status_code=CREATED, response_model=DebriefPublic)
+@router.put(
+    "/assignments/{assignment_id}/debrief", status_code=CREATED, response_model=DebriefPublic
+)
 async def submit_debrief(
     assignment_id: uuid.UUID, body: DebriefIn, actor: SelfActor, session: DbSession
 ) -> DebriefPublic:
@@ -884,7 +980,9 @@ async def submit_debrief(
     assignment, _roster = await access.access_own_assignment(
         session, actor.grants, actor.account.id, assignment_id
     )
-    debrief = await peerwork_service.submit_debrief(session, assignment=assignment, **body.model_dump())
+    debrief = await peerwork_service.submit_debrief(
+        session, assignment=assignment, **body.model_dump()
+    )
     return _debrief(debrief)
 
 

@@ -36,4 +36,5 @@ def feed(entries: Iterable[CalendarEntry], *, calendar_name: str, now: datetime)
         event.add("dtend", entry.ends_at)
         event.add("summary", NEUTRAL_TITLE)
         calendar.add_component(event)
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body

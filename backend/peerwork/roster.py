@@ -98,7 +98,7 @@ class Solution:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float, shortage: cp_model.LinearExpr | None) -> None:
+    def __init__(self, started: float, shortage: Any) -> None:
         super().__init__()
         self.started = started
         self.shortage = shortage

@@ -1226,6 +1226,14 @@ async def generate_roster(
     )
     await session.commit()
     solution = await asyncio.to_thread(roster.solve, plan.problem)
+    return await store_roster(session, actor_id=actor_id, plan=plan, solution=solution)
+
+
+async def store_roster(
+    session: AsyncSession, *, actor_id: uuid.UUID, plan: RosterPlan, solution: roster.Solution
+) -> Roster:
+    """Write a solved roster as a draft, unless another roster took the period meanwhile."""
+    organisation_id, starts_on, ends_on = plan.organisation_id, plan.starts_on, plan.ends_on
     if await _overlapping_roster(session, organisation_id, starts_on, ends_on) is not None:
         raise Conflict("Another roster was made for this period meanwhile.", code="roster_overlaps")
     row = Roster(

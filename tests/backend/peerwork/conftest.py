@@ -92,7 +92,9 @@ class Org:
             )
         return person
 
-    async def professional(self, pseudonym: str, availability: list[dict[str, Any]] | None = None) -> Person:
+    async def professional(
+        self, pseudonym: str, availability: list[dict[str, Any]] | None = None
+    ) -> Person:
         person = await register(self.client, pseudonym)
         await grant(self.app, person, Role.PROFESSIONAL, self.id)
         await self.call(
@@ -119,7 +121,11 @@ class Org:
         """A member invited, accepted, contracted, trained and available."""
         person = await self.member(pseudonym)
         invited = await self.call(
-            self.coordinator, "POST", f"{self.base}/peer-workers", {"pseudonym": pseudonym}, expect=201
+            self.coordinator,
+            "POST",
+            f"{self.base}/peer-workers",
+            {"pseudonym": pseudonym},
+            expect=201,
         )
         await self.call(person, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {})
         person = await self.refresh(person)
@@ -167,7 +173,15 @@ class Org:
         return created
 
     def shift(
-        self, kind: str, day: int, start: int, end: int, *, peers: int = 1, zone: str | None = None, pros: int | None = None
+        self,
+        kind: str,
+        day: int,
+        start: int,
+        end: int,
+        *,
+        peers: int = 1,
+        zone: str | None = None,
+        pros: int | None = None,
     ) -> dict[str, Any]:
         end_day = day if end > start else day + 1
         item: dict[str, Any] = {
@@ -182,7 +196,9 @@ class Org:
             item["professionals_needed"] = pros
         return item
 
-    async def roster(self, starts_on: str = MONDAY, ends_on: str = "2030-03-10", expect: int = 201) -> Any:
+    async def roster(
+        self, starts_on: str = MONDAY, ends_on: str = "2030-03-10", expect: int = 201
+    ) -> Any:
         return await self.call(
             self.coordinator,
             "POST",
@@ -218,7 +234,11 @@ async def build_org(app: FastAPI, client: httpx.AsyncClient, name: str, coordina
     org.funding_id = funding["id"]
     for training, days in (("outreach safety", 365), ("helpline", 365), ("first aid", 730)):
         created = await org.call(
-            boss, "POST", f"{org.base}/trainings", {"name": training, "validity_days": days}, expect=201
+            boss,
+            "POST",
+            f"{org.base}/trainings",
+            {"name": training, "validity_days": days},
+            expect=201,
         )
         org.trainings[training] = created["id"]
     for kind, body in (

@@ -29,58 +29,100 @@ class TestOnboarding:
             "weekly_cap_minutes": 600,
             "funding_id": org.funding_id,
         }
-        await org.call(org.coordinator, "POST", f"/api/peer-workers/{invited['id']}/contracts", contract, expect=409)
+        await org.call(
+            org.coordinator,
+            "POST",
+            f"/api/peer-workers/{invited['id']}/contracts",
+            contract,
+            expect=409,
+        )
         await org.call(joy, "PUT", f"{org.base}/my-availability", {"weekly": []}, expect=404)
         [invitation] = await org.call(joy, "GET", "/api/peerwork/me/invitations")
-        assert (invitation["organisation_name"], invitation["status"]) == ("Harbour Outreach", "invited")
+        assert (invitation["organisation_name"], invitation["status"]) == (
+            "Harbour Outreach",
+            "invited",
+        )
         # Another person cannot answer for her.
         other = await org.member("Lina")
-        await org.call(other, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {}, expect=404)
+        await org.call(
+            other, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {}, expect=404
+        )
         accepted = await org.call(
-            joy, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {"shared_name": "Joy B."}
+            joy,
+            "POST",
+            f"/api/peer-work-invitations/{invited['id']}/accept",
+            {"shared_name": "Joy B."},
         )
         assert (accepted["status"], accepted["name"]) == ("active", "Joy B.")
         me = await org.call(joy, "GET", "/api/me")
         assert {"role": "peer_worker", "organisation_id": str(org.id)}.items() <= next(
             r for r in me["roles"] if r["role"] == "peer_worker"
         ).items()
-        await org.call(joy, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {}, expect=409)
-        await org.call(org.coordinator, "POST", f"/api/peer-workers/{invited['id']}/contracts", contract, expect=201)
+        await org.call(
+            joy, "POST", f"/api/peer-work-invitations/{invited['id']}/accept", {}, expect=409
+        )
+        await org.call(
+            org.coordinator,
+            "POST",
+            f"/api/peer-workers/{invited['id']}/contracts",
+            contract,
+            expect=201,
+        )
 
     async def test_only_members_can_be_invited(self, org: Org) -> None:
         await register(org.client, "Mira")  # a newcomer, not yet a member
         for pseudonym in ("Mira", "Nobody"):
             refused = await org.call(
-                org.coordinator, "POST", f"{org.base}/peer-workers", {"pseudonym": pseudonym}, expect=404
+                org.coordinator,
+                "POST",
+                f"{org.base}/peer-workers",
+                {"pseudonym": pseudonym},
+                expect=404,
             )
             assert refused["error"]["message"] == "No member has this pseudonym."
 
     async def test_declined_then_invited_again(self, org: Org) -> None:
         joy = await org.member("Joy")
-        invited = await org.call(org.coordinator, "POST", f"{org.base}/peer-workers", {"pseudonym": "Joy"}, expect=201)
-        declined = await org.call(joy, "POST", f"/api/peer-work-invitations/{invited['id']}/decline")
+        invited = await org.call(
+            org.coordinator, "POST", f"{org.base}/peer-workers", {"pseudonym": "Joy"}, expect=201
+        )
+        declined = await org.call(
+            joy, "POST", f"/api/peer-work-invitations/{invited['id']}/decline"
+        )
         assert declined["status"] == "declined"
         me = await org.call(joy, "GET", "/api/me")
         assert all(r["role"] != "peer_worker" for r in me["roles"])
-        again = await org.call(org.coordinator, "POST", f"{org.base}/peer-workers", {"pseudonym": "Joy"}, expect=201)
-        assert again["id"] == invited["id"] and again["status"] == "invited"
+        again = await org.call(
+            org.coordinator, "POST", f"{org.base}/peer-workers", {"pseudonym": "Joy"}, expect=201
+        )
+        assert again["id"] == invited["id"]
+        assert again["status"] == "invited"
 
     async def test_ending_work_removes_the_role(self, org: Org) -> None:
         joy = await org.worker("Joy")
-        ended = await org.call(org.coordinator, "POST", f"/api/peer-workers/{org.worker_ids['Joy']}/end")
+        ended = await org.call(
+            org.coordinator, "POST", f"/api/peer-workers/{org.worker_ids['Joy']}/end"
+        )
         assert ended["status"] == "ended"
         me = await org.call(joy, "GET", "/api/me")
         assert all(r["role"] != "peer_worker" for r in me["roles"])
 
 
 class TestPayrollIdentity:
-    async def test_read_with_a_reason_logged_and_shown_to_her(self, org: Org, other_org: Org) -> None:
+    async def test_read_with_a_reason_logged_and_shown_to_her(
+        self, org: Org, other_org: Org
+    ) -> None:
         joy = await org.worker("Joy")
         await org.call(
             joy,
             "PUT",
             "/api/identity/me",
-            {"legal_name": "Ada Example", "date_of_birth": "1990-05-01", "phone": "+33 6 00 00 00 00", "notes": "private"},
+            {
+                "legal_name": "Ada Example",
+                "date_of_birth": "1990-05-01",
+                "phone": "+33 6 00 00 00 00",
+                "notes": "private",
+            },
         )
         payroll = await register(org.client, "Paula")
         await grant(org.app, payroll, Role.PAYROLL, org.id)
@@ -90,8 +132,13 @@ class TestPayrollIdentity:
         await org.call(org.coordinator, "POST", path, reason, expect=403)
         await org.call(payroll, "POST", path, {"reason": "payroll"}, expect=422)
         read = await org.call(payroll, "POST", path, reason)
-        assert (read["legal_name"], read["date_of_birth"], read["address"]) == ("Ada Example", "1990-05-01", None)
-        assert "phone" not in read and "notes" not in read
+        assert (read["legal_name"], read["date_of_birth"], read["address"]) == (
+            "Ada Example",
+            "1990-05-01",
+            None,
+        )
+        assert "phone" not in read
+        assert "notes" not in read
         # Payroll of another organisation learns nothing.
         stranger = await register(org.client, "Pierre")
         await grant(org.app, stranger, Role.PAYROLL, other_org.id)
@@ -128,7 +175,9 @@ class TestTrainings:
             {"training_id": org.trainings["first aid"], "completed_on": "2030-02-20"},
             expect=201,
         )
-        soon = await org.call(org.coordinator, "GET", f"{org.base}/training-expiries?within_days=30")
+        soon = await org.call(
+            org.coordinator, "GET", f"{org.base}/training-expiries?within_days=30"
+        )
         assert [(w["name"], w["training"], w["expires_on"]) for w in soon] == [
             ("Joy", "outreach safety", "2030-03-20")
         ]
@@ -169,7 +218,18 @@ class TestOrganisationIsolation:
             ("GET", f"{a}/peer-workers", None),
             ("POST", f"{a}/peer-workers", {"pseudonym": "Joy"}),
             ("GET", f"{a}/fundings", None),
-            ("POST", f"{a}/fundings", {"name": "x", "funder": "y", "budget_minor": 1, "currency": "EUR", "starts_on": "2030-01-01", "ends_on": "2030-02-01"}),
+            (
+                "POST",
+                f"{a}/fundings",
+                {
+                    "name": "x",
+                    "funder": "y",
+                    "budget_minor": 1,
+                    "currency": "EUR",
+                    "starts_on": "2030-01-01",
+                    "ends_on": "2030-02-01",
+                },
+            ),
             ("GET", f"{a}/trainings", None),
             ("GET", f"{a}/shift-types", None),
             ("POST", f"{a}/shift-types", {"name": "x", "kind": "drop_in", "zone": "z"}),
@@ -180,7 +240,11 @@ class TestOrganisationIsolation:
             ("GET", f"/api/rosters/{roster['id']}", None),
             ("POST", f"/api/rosters/{roster['id']}/publish", None),
             ("DELETE", f"/api/rosters/{roster['id']}", None),
-            ("POST", f"/api/rosters/{roster['id']}/assignments", {"shift_id": shift["assignment_id"], "account_id": str(joy.id), "role": "peer"}),
+            (
+                "POST",
+                f"/api/rosters/{roster['id']}/assignments",
+                {"shift_id": shift["assignment_id"], "account_id": str(joy.id), "role": "peer"},
+            ),
             ("GET", f"{a}/availability", None),
             ("GET", f"{a}/professionals", None),
             ("GET", f"{a}/team", None),
@@ -190,10 +254,25 @@ class TestOrganisationIsolation:
             ("GET", f"{a}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31", None),
             ("GET", f"{a}/training-expiries", None),
             ("GET", f"/api/peer-workers/{worker}/contracts", None),
-            ("POST", f"/api/peer-workers/{worker}/contracts", {"kind": "employment", "starts_on": "2031-01-01", "rate_minor": 1, "currency": "EUR", "weekly_cap_minutes": 60, "funding_id": other_org.funding_id}),
+            (
+                "POST",
+                f"/api/peer-workers/{worker}/contracts",
+                {
+                    "kind": "employment",
+                    "starts_on": "2031-01-01",
+                    "rate_minor": 1,
+                    "currency": "EUR",
+                    "weekly_cap_minutes": 60,
+                    "funding_id": other_org.funding_id,
+                },
+            ),
             ("POST", f"/api/contracts/{contract['id']}/end", {"ends_on": "2030-03-05"}),
             ("GET", f"/api/peer-workers/{worker}/trainings", None),
-            ("POST", f"/api/peer-workers/{worker}/trainings", {"training_id": other_org.trainings["first aid"], "completed_on": "2030-02-01"}),
+            (
+                "POST",
+                f"/api/peer-workers/{worker}/trainings",
+                {"training_id": other_org.trainings["first aid"], "completed_on": "2030-02-01"},
+            ),
             ("GET", f"/api/peer-workers/{worker}/exclusions", None),
             ("PUT", f"/api/peer-workers/{worker}/exclusions", {"zones": []}),
             ("PUT", f"/api/peer-workers/{worker}/supervisor", {"account_id": str(b.id)}),
@@ -208,7 +287,8 @@ class TestOrganisationIsolation:
         assert await org.call(b, "GET", "/api/debriefs") == []
         # Nothing changed: A's roster is still published with its people, the hours unapproved.
         after = await org.call(org.coordinator, "GET", f"/api/rosters/{roster['id']}")
-        assert after["status"] == "published" and len(after["assignments"]) == 2
+        assert after["status"] == "published"
+        assert len(after["assignments"]) == 2
         [still] = await org.call(org.coordinator, "GET", f"{a}/timesheets")
         assert still["status"] == "confirmed"
         # And A's coordinator sees nothing of B.

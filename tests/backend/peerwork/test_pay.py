@@ -20,7 +20,9 @@ async def my_assignment(org: Org, person: Person, index: int = 0) -> str:
     return str(shifts[index]["assignment_id"])
 
 
-async def confirm(org: Org, person: Person, assignment: str, start: str, end: str, expect: int = 200) -> Any:
+async def confirm(
+    org: Org, person: Person, assignment: str, start: str, end: str, expect: int = 200
+) -> Any:
     return await org.call(
         person,
         "PUT",
@@ -41,7 +43,9 @@ class TestTimesheets:
         early = await confirm(org, joy, assignment, at(4, 9), at(4, 13), expect=409)
         assert "started" in early["error"]["message"]
         clock.advance(days=3, hours=5)
-        await confirm(org, joy, assignment, at(4, 9, 0) .replace(":00:00", ":00:30"), at(4, 13), expect=422)
+        await confirm(
+            org, joy, assignment, at(4, 9, 0).replace(":00:00", ":00:30"), at(4, 13), expect=422
+        )
         await confirm(org, joy, assignment, at(4, 13), at(4, 9), expect=422)
         await confirm(org, joy, assignment, at(3, 9), at(4, 13), expect=422)
         sheet = await confirm(org, joy, assignment, at(4, 9, 15), at(4, 13, 30))
@@ -59,14 +63,21 @@ class TestTimesheets:
         sheet = await confirm(org, joy, assignment, at(4, 9), at(4, 13))
         await org.call(joy, "POST", f"/api/timesheets/{sheet['id']}/approve", {}, expect=403)
         rejected = await org.call(
-            org.coordinator, "POST", f"/api/timesheets/{sheet['id']}/reject", {"reason": "Ended at 12:30, see log."}
+            org.coordinator,
+            "POST",
+            f"/api/timesheets/{sheet['id']}/reject",
+            {"reason": "Ended at 12:30, see log."},
         )
         assert rejected["status"] == "rejected"
         sheet = await confirm(org, joy, assignment, at(4, 9), at(4, 12, 30))
-        approved = await org.call(org.coordinator, "POST", f"/api/timesheets/{sheet['id']}/approve", {})
+        approved = await org.call(
+            org.coordinator, "POST", f"/api/timesheets/{sheet['id']}/approve", {}
+        )
         assert (approved["minutes"], approved["amount_minor"]) == (210, 5250)
         await confirm(org, joy, assignment, at(4, 9), at(4, 13), expect=409)
-        await org.call(org.coordinator, "POST", f"/api/timesheets/{sheet['id']}/approve", {}, expect=409)
+        await org.call(
+            org.coordinator, "POST", f"/api/timesheets/{sheet['id']}/approve", {}, expect=409
+        )
 
 
 class TestPayForMixedContracts:
@@ -94,16 +105,28 @@ class TestPayForMixedContracts:
         sheets = {}
         for person in (joy, lina, sara):
             for assignment in by_person.get(str(person.id), []):
-                shift = next(s for s in await org.call(person, "GET", "/api/peerwork/me/shifts") if s["assignment_id"] == assignment)
+                shift = next(
+                    s
+                    for s in await org.call(person, "GET", "/api/peerwork/me/shifts")
+                    if s["assignment_id"] == assignment
+                )
                 sheet = await confirm(org, person, assignment, shift["starts_at"], shift["ends_at"])
                 sheets[assignment] = sheet["id"]
         # Joy's outreach: 18:00-23:00 Paris, employment at 15.00, 22:00-23:00 at +25 %.
-        approved = await org.call(org.coordinator, "POST", f"/api/timesheets/{sheets[outreach]}/approve", {})
-        assert (approved["minutes"], approved["night_minutes"], approved["amount_minor"]) == (300, 60, 7875)
+        approved = await org.call(
+            org.coordinator, "POST", f"/api/timesheets/{sheets[outreach]}/approve", {}
+        )
+        assert (approved["minutes"], approved["night_minutes"], approved["amount_minor"]) == (
+            300,
+            60,
+            7875,
+        )
         amounts[str(joy.id)] = 7875
         for person, expected in ((lina, 4000), (sara, 3332)):
             for assignment in by_person.get(str(person.id), []):
-                done = await org.call(org.coordinator, "POST", f"/api/timesheets/{sheets[assignment]}/approve", {})
+                done = await org.call(
+                    org.coordinator, "POST", f"/api/timesheets/{sheets[assignment]}/approve", {}
+                )
                 # Vouchers and reimbursements: no night premium; 4 h each.
                 assert done["night_minutes"] in (0, 60)
                 assert done["amount_minor"] == expected
@@ -111,7 +134,8 @@ class TestPayForMixedContracts:
         # Fairness gives each of the other two one counter shift.
         assert sorted(len(v) for v in by_person.values()) == [1, 1, 1]
         csv_response = await org.client.get(
-            f"{org.base}/payroll.csv?starts_on=2030-03-01&ends_on=2030-03-31", headers=org.coordinator.auth
+            f"{org.base}/payroll.csv?starts_on=2030-03-01&ends_on=2030-03-31",
+            headers=org.coordinator.auth,
         )
         assert csv_response.status_code == 200
         assert csv_response.headers["content-type"].startswith("text/csv")
@@ -126,15 +150,22 @@ class TestPayForMixedContracts:
         assert set(forms.values()) <= {"wage", "vouchers", "reimbursement"}
         assert all("legal" not in r and r["currency"] == "EUR" for r in rows)
         joy_row = next(r for r in rows if r["name"] == "Joy")
-        assert (joy_row["minutes"], joy_row["night_minutes"], joy_row["amount"]) == ("300", "60", "78.75")
+        assert (joy_row["minutes"], joy_row["night_minutes"], joy_row["amount"]) == (
+            "300",
+            "60",
+            "78.75",
+        )
         # Outside the period: nothing.
         empty = await org.client.get(
-            f"{org.base}/payroll.csv?starts_on=2030-04-01&ends_on=2030-04-30", headers=org.coordinator.auth
+            f"{org.base}/payroll.csv?starts_on=2030-04-01&ends_on=2030-04-30",
+            headers=org.coordinator.auth,
         )
         assert empty.text.strip().count("\n") == 0
 
         report = await org.call(
-            org.coordinator, "GET", f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31"
+            org.coordinator,
+            "GET",
+            f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31",
         )
         [line] = report
         total = sum(amounts.values())
@@ -155,17 +186,22 @@ class TestPayForMixedContracts:
         await org.call(org.coordinator, "POST", f"/api/timesheets/{approved['id']}/approve", {})
         text = (
             await org.client.get(
-                f"{org.base}/payroll.csv?starts_on=2030-03-01&ends_on=2030-03-31", headers=org.coordinator.auth
+                f"{org.base}/payroll.csv?starts_on=2030-03-01&ends_on=2030-03-31",
+                headers=org.coordinator.auth,
             )
         ).text
         [row] = list(csv.DictReader(io.StringIO(text)))
         assert (row["shifts"], row["minutes"], row["amount_minor"]) == ("1", "240", "6000")
         [line] = await org.call(
-            org.coordinator, "GET", f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31"
+            org.coordinator,
+            "GET",
+            f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31",
         )
         assert line["spent_minor"] == 6000
 
-    async def test_roster_that_would_overspend_is_flagged(self, org: Org, clock: MovableClock) -> None:
+    async def test_roster_that_would_overspend_is_flagged(
+        self, org: Org, clock: MovableClock
+    ) -> None:
         small = await org.call(
             org.coordinator,
             "POST",
@@ -189,10 +225,16 @@ class TestPayForMixedContracts:
         assert (warning["planned_minor"], warning["over_by_minor"]) == (16000, 6000)
         await org.call(org.coordinator, "POST", f"/api/rosters/{roster['id']}/publish")
         report = await org.call(
-            org.coordinator, "GET", f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31"
+            org.coordinator,
+            "GET",
+            f"{org.base}/grant-report?starts_on=2030-03-01&ends_on=2030-03-31",
         )
         line = next(r for r in report if r["name"] == "Small pilot")
-        assert (line["planned_minor"], line["remaining_minor"], line["overspend_warning"]) == (16000, 10000, True)
+        assert (line["planned_minor"], line["remaining_minor"], line["overspend_warning"]) == (
+            16000,
+            10000,
+            True,
+        )
 
     async def test_contract_terms_and_currency_checked(self, org: Org) -> None:
         await org.worker("Joy")
@@ -205,15 +247,32 @@ class TestPayForMixedContracts:
             "weekly_cap_minutes": 600,
             "funding_id": org.funding_id,
         }
-        wrong = await org.call(org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=422)
+        wrong = await org.call(
+            org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=422
+        )
         assert "currency" in wrong["error"]["fields"]
         body["currency"] = "EUR"
-        overlap = await org.call(org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=409)
+        overlap = await org.call(
+            org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=409
+        )
         assert "starts_on" in overlap["error"]["fields"]
-        await org.call(org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", {**body, "rate_minor": 15.5}, expect=422)
+        await org.call(
+            org.coordinator,
+            "POST",
+            f"/api/peer-workers/{worker}/contracts",
+            {**body, "rate_minor": 15.5},
+            expect=422,
+        )
         [contract] = await org.call(org.coordinator, "GET", f"/api/peer-workers/{worker}/contracts")
-        await org.call(org.coordinator, "POST", f"/api/contracts/{contract['id']}/end", {"ends_on": "2030-05-31"})
-        created = await org.call(org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=201)
+        await org.call(
+            org.coordinator,
+            "POST",
+            f"/api/contracts/{contract['id']}/end",
+            {"ends_on": "2030-05-31"},
+        )
+        created = await org.call(
+            org.coordinator, "POST", f"/api/peer-workers/{worker}/contracts", body, expect=201
+        )
         assert created["kind"] == "employment"
         async with org.app.state.db.session() as session:
             from sqlmodel import select

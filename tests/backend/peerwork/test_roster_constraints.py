@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from backend.core.time import MovableClock
-
 from tests.backend.peerwork.conftest import Org
 
 WEEKDAYS_DAYTIME = [{"weekday": d, "start_minute": 9 * 60, "end_minute": 17 * 60} for d in range(5)]
@@ -40,9 +39,7 @@ class TestSolverRefusesAndExplains:
         # Fair: four 4-hour places between two peers, two each.
         minutes = roster["report"]["minutes_by_peer"]
         assert minutes == {str(joy.id): 480, str(lina.id): 480}
-        outreach_peer = next(
-            a for a in peers if a["partner_id"] is not None
-        )
+        outreach_peer = next(a for a in peers if a["partner_id"] is not None)
         assert outreach_peer["partner_id"] == str(org.professionals[0].id)
 
     @pytest.mark.parametrize(
@@ -91,7 +88,9 @@ class TestSolverRefusesAndExplains:
             f"/api/peer-workers/{org.worker_ids['Joy']}/exclusions",
             {"zones": ["  NORTH "]},
         )
-        await org.shifts(org.shift("outreach", 4, 18, 22), org.shift("outreach", 5, 18, 22, zone="South"))
+        await org.shifts(
+            org.shift("outreach", 4, 18, 22), org.shift("outreach", 5, 18, 22, zone="South")
+        )
         roster = await org.roster()
         assert reasons_of(roster, joy.id) == [["zone_excluded"]]
         # The rest of the roster stands: she covers the southern round.
@@ -148,7 +147,15 @@ class TestHandEdits:
         )
         return roster, shifts
 
-    async def add(self, org: Org, roster: dict[str, Any], shift: dict[str, Any], who: object, role: str = "peer", expect: int = 201) -> Any:
+    async def add(
+        self,
+        org: Org,
+        roster: dict[str, Any],
+        shift: dict[str, Any],
+        who: object,
+        role: str = "peer",
+        expect: int = 201,
+    ) -> Any:
         return await org.call(
             org.coordinator,
             "POST",
@@ -185,7 +192,8 @@ class TestHandEdits:
         assert refused["error"]["fields"]["reasons"] in ("rest", "weekly_cap", "rest,weekly_cap")
         refused = await self.add(org, roster, third, lina.id, expect=409)
         assert refused["error"]["fields"]["reasons"] == "unavailable"
-        assert first and second
+        assert first
+        assert second
 
     async def test_shift_full_and_outsider_refused(self, org: Org, other_org: Org) -> None:
         joy = await org.worker("Joy")
@@ -208,11 +216,16 @@ class TestHandEdits:
         pro = next(a for a in roster["assignments"] if a["role"] == "professional")
         peer = next(a for a in roster["assignments"] if a["role"] == "peer")
         refused = await org.call(
-            org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{pro['id']}", expect=409
+            org.coordinator,
+            "DELETE",
+            f"/api/rosters/{roster['id']}/assignments/{pro['id']}",
+            expect=409,
         )
         assert refused["error"]["fields"]["reasons"] == "no_professional"
         # Taking the peer off first, then the professional, is fine.
-        await org.call(org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{peer['id']}")
+        await org.call(
+            org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{peer['id']}"
+        )
         after = await org.call(
             org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{pro['id']}"
         )
@@ -230,15 +243,17 @@ class TestHandEdits:
         other = lina if placed["account_id"] == str(joy.id) else joy
         before = await org.call(other, "GET", "/api/peerwork/me/notices")
         clock.advance(minutes=5)
-        await org.call(org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{placed['id']}")
+        await org.call(
+            org.coordinator, "DELETE", f"/api/rosters/{roster['id']}/assignments/{placed['id']}"
+        )
         edited = await self.add(org, roster, shift, other.id)
         assert edited["version"] == 3
         after = await org.call(other, "GET", "/api/peerwork/me/notices")
         assert len(after) == len(before) + 1
         assert after[0]["text"] == "Your schedule in Tandem changed."
-        assert [s["assignment_id"] for s in await org.call(other, "GET", "/api/peerwork/me/shifts")] == [
-            edited["assignments"][0]["id"]
-        ]
+        assert [
+            s["assignment_id"] for s in await org.call(other, "GET", "/api/peerwork/me/shifts")
+        ] == [edited["assignments"][0]["id"]]
 
 
 class TestRosterLifecycle:
@@ -249,13 +264,18 @@ class TestRosterLifecycle:
         clash = await org.roster("2030-03-08", "2030-03-15", expect=409)
         assert clash["error"]["code"] == "roster_overlaps"
         again = await org.call(
-            org.coordinator, "POST", f"/api/rosters/{roster['id']}/regenerate", {"time_limit_seconds": 1}
+            org.coordinator,
+            "POST",
+            f"/api/rosters/{roster['id']}/regenerate",
+            {"time_limit_seconds": 1},
         )
         assert again["report"]["complete"] is True
         await org.call(org.coordinator, "POST", f"/api/rosters/{roster['id']}/publish")
         # Published: not deleted, not regenerated, not published twice.
         await org.call(org.coordinator, "DELETE", f"/api/rosters/{roster['id']}", expect=409)
-        await org.call(org.coordinator, "POST", f"/api/rosters/{roster['id']}/regenerate", {}, expect=409)
+        await org.call(
+            org.coordinator, "POST", f"/api/rosters/{roster['id']}/regenerate", {}, expect=409
+        )
         await org.call(org.coordinator, "POST", f"/api/rosters/{roster['id']}/publish", expect=409)
 
     async def test_workers_see_nothing_before_publishing(

@@ -45,28 +45,39 @@ class TestComputePay:
 
     def test_night_minutes_must_fit(self) -> None:
         with pytest.raises(ValueError, match="night"):
-            rules.compute_pay(kind="employment", rate_minor=1, minutes=10, night=11, premium_percent=0)
+            rules.compute_pay(
+                kind="employment", rate_minor=1, minutes=10, night=11, premium_percent=0
+            )
 
 
 class TestNightMinutes:
     def test_evening_shift(self) -> None:
         start, end = local(2030, 3, 4, 18), local(2030, 3, 4, 23)
-        assert rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS) == 60
+        assert (
+            rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS) == 60
+        )
 
     def test_overnight_shift_spans_two_windows(self) -> None:
         start, end = local(2030, 3, 4, 5), local(2030, 3, 5, 7)
         # 05-06 on the 4th, 22-06 into the 5th.
-        assert rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS) == 60 + 480
+        assert (
+            rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS)
+            == 60 + 480
+        )
 
     def test_spring_forward_night_is_one_hour_shorter(self) -> None:
         # Europe/Paris skips 02:00-03:00 on 31 March 2030: 22:00 to 06:00 lasts seven hours.
         start, end = local(2030, 3, 30, 22), local(2030, 3, 31, 6)
         assert end - start == timedelta(hours=7)
-        assert rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS) == 420
+        assert (
+            rules.night_minutes(start, end, night_start=22 * 60, night_end=6 * 60, tz=PARIS) == 420
+        )
 
     def test_window_within_a_day(self) -> None:
         start, end = local(2030, 3, 4, 12), local(2030, 3, 4, 20)
-        assert rules.night_minutes(start, end, night_start=19 * 60, night_end=23 * 60, tz=PARIS) == 60
+        assert (
+            rules.night_minutes(start, end, night_start=19 * 60, night_end=23 * 60, tz=PARIS) == 60
+        )
         assert rules.night_minutes(start, end, night_start=0, night_end=0, tz=PARIS) == 0
 
 
@@ -112,10 +123,10 @@ class TestConstraints:
 
     def test_availability_exception_replaces_the_week(self) -> None:
         shift = facts(4, 9, 13)
-        off = rules.Availability(
-            weekly=ALWAYS.weekly, exceptions={date(2030, 3, 4): ()}
-        )
-        assert rules.static_peer_reasons(peer(availability=off), shift) == [rules.Reason.UNAVAILABLE]
+        off = rules.Availability(weekly=ALWAYS.weekly, exceptions={date(2030, 3, 4): ()})
+        assert rules.static_peer_reasons(peer(availability=off), shift) == [
+            rules.Reason.UNAVAILABLE
+        ]
 
     def test_window_past_midnight(self) -> None:
         night = facts(4, 22, 23)
@@ -138,8 +149,12 @@ class TestConstraints:
         training = uuid.uuid4()
         done = (rules.TrainingDone(training, date(2029, 3, 4), date(2030, 3, 4)),)
         assert rules.training_reason(done, training, date(2030, 3, 3)) is None
-        assert rules.training_reason(done, training, date(2030, 3, 4)) == rules.Reason.TRAINING_EXPIRED
-        assert rules.training_reason((), training, date(2030, 3, 4)) == rules.Reason.TRAINING_MISSING
+        assert (
+            rules.training_reason(done, training, date(2030, 3, 4)) == rules.Reason.TRAINING_EXPIRED
+        )
+        assert (
+            rules.training_reason((), training, date(2030, 3, 4)) == rules.Reason.TRAINING_MISSING
+        )
 
     def test_concerning_debrief(self) -> None:
         assert rules.is_concerning(wellbeing=2, incident=False, wants_to_talk=False)
@@ -151,7 +166,9 @@ class TestConstraints:
 class TestSolverDirectly:
     def test_spread_is_minimised_and_greedy_is_no_better(self) -> None:
         peers = [peer() for _ in range(3)]
-        shifts = [facts(day, 9, 13) for day in range(4, 10)] + [facts(day, 14, 18) for day in range(4, 7)]
+        shifts = [facts(day, 9, 13) for day in range(4, 10)] + [
+            facts(day, 14, 18) for day in range(4, 7)
+        ]
         problem = roster.Problem(shifts=shifts, peers=peers, professionals=[], time_limit_seconds=2)
         solution = roster.solve(problem)
         assert solution.complete

@@ -9,7 +9,16 @@ from backend.core.time import MovableClock
 from tests.backend.peerwork.conftest import Org
 from tests.conftest import Person, person_with
 
-FORBIDDEN_WORDS = ("outreach", "round", "north", "harbour", "traffick", "survivor", "victim", "helpline")
+FORBIDDEN_WORDS = (
+    "outreach",
+    "round",
+    "north",
+    "harbour",
+    "traffick",
+    "survivor",
+    "victim",
+    "helpline",
+)
 
 
 async def publish(org: Org) -> dict[str, Any]:
@@ -25,7 +34,8 @@ class TestCalendarFeed:
         await publish(org)
         created = await org.call(joy, "POST", "/api/peerwork/me/calendar", expect=201)
         url: str = created["url"]
-        assert url.startswith("http://localhost/api/calendar/") and url.endswith(".ics")
+        assert url.startswith("http://localhost/api/calendar/")
+        assert url.endswith(".ics")
         response = await org.client.get(url)  # no sign-in: calendar apps cannot sign in
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/calendar")
@@ -67,23 +77,33 @@ class TestSwaps:
         )
         return joy, lina, str(shift["assignment_id"])
 
-    async def test_asked_accepted_approved_moves_the_shift(self, org: Org, clock: MovableClock) -> None:
+    async def test_asked_accepted_approved_moves_the_shift(
+        self, org: Org, clock: MovableClock
+    ) -> None:
         joy, lina, assignment = await self._setup(org)
         team = await org.call(joy, "GET", f"{org.base}/team")
         assert {p["name"] for p in team} == {"Joy", "Lina"}
         swap = await org.call(
-            joy, "POST", "/api/shift-swaps", {"assignment_id": assignment, "to_account_id": str(lina.id)}, expect=201
+            joy,
+            "POST",
+            "/api/shift-swaps",
+            {"assignment_id": assignment, "to_account_id": str(lina.id)},
+            expect=201,
         )
         assert swap["status"] == "proposed"
         # Only Lina answers; the coordinator cannot approve before she accepts.
         await org.call(joy, "POST", f"/api/shift-swaps/{swap['id']}/accept", expect=404)
-        await org.call(org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}, expect=409)
+        await org.call(
+            org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}, expect=409
+        )
         clock.advance(minutes=1)
         accepted = await org.call(lina, "POST", f"/api/shift-swaps/{swap['id']}/accept")
         assert accepted["status"] == "accepted"
         await org.call(lina, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}, expect=403)
         clock.advance(minutes=1)
-        approved = await org.call(org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {})
+        approved = await org.call(
+            org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}
+        )
         assert approved["status"] == "approved"
         assert await org.call(joy, "GET", "/api/peerwork/me/shifts") == []
         [moved] = await org.call(lina, "GET", "/api/peerwork/me/shifts")
@@ -112,14 +132,23 @@ class TestSwaps:
     async def test_rechecked_at_approval(self, org: Org) -> None:
         joy, lina, assignment = await self._setup(org)
         swap = await org.call(
-            joy, "POST", "/api/shift-swaps", {"assignment_id": assignment, "to_account_id": str(lina.id)}, expect=201
+            joy,
+            "POST",
+            "/api/shift-swaps",
+            {"assignment_id": assignment, "to_account_id": str(lina.id)},
+            expect=201,
         )
         await org.call(lina, "POST", f"/api/shift-swaps/{swap['id']}/accept")
         # Meanwhile she said she is away that Monday.
         await org.call(
-            lina, "PUT", f"{org.base}/my-availability", {"exceptions": [{"on": "2030-03-04", "available": False}]}
+            lina,
+            "PUT",
+            f"{org.base}/my-availability",
+            {"exceptions": [{"on": "2030-03-04", "available": False}]},
         )
-        refused = await org.call(org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}, expect=409)
+        refused = await org.call(
+            org.coordinator, "POST", f"/api/shift-swaps/{swap['id']}/approve", {}, expect=409
+        )
         assert refused["error"]["fields"]["reasons"] == "unavailable"
         [still] = await org.call(joy, "GET", "/api/peerwork/me/shifts")
         assert still["assignment_id"] == assignment
@@ -128,19 +157,28 @@ class TestSwaps:
         joy, lina, assignment = await self._setup(org)
         body = {"assignment_id": assignment, "to_account_id": str(lina.id)}
         first = await org.call(joy, "POST", "/api/shift-swaps", body, expect=201)
-        assert (await org.call(lina, "POST", f"/api/shift-swaps/{first['id']}/decline"))["status"] == "declined"
+        assert (await org.call(lina, "POST", f"/api/shift-swaps/{first['id']}/decline"))[
+            "status"
+        ] == "declined"
         second = await org.call(joy, "POST", "/api/shift-swaps", body, expect=201)
-        assert (await org.call(joy, "POST", f"/api/shift-swaps/{second['id']}/cancel"))["status"] == "cancelled"
+        assert (await org.call(joy, "POST", f"/api/shift-swaps/{second['id']}/cancel"))[
+            "status"
+        ] == "cancelled"
         await org.call(lina, "POST", f"/api/shift-swaps/{second['id']}/accept", expect=409)
 
 
 class TestDebriefs:
-    async def _debriefed(self, org: Org, clock: MovableClock, body: dict[str, Any]) -> tuple[Person, Person, Person, dict[str, Any]]:
+    async def _debriefed(
+        self, org: Org, clock: MovableClock, body: dict[str, Any]
+    ) -> tuple[Person, Person, Person, dict[str, Any]]:
         hugo = await org.professional("Hugo")
         joy = await org.worker("Joy")
         lina = await org.worker("Lina", trainings=())
         await org.call(
-            org.coordinator, "PUT", f"/api/peer-workers/{org.worker_ids['Joy']}/supervisor", {"account_id": str(hugo.id)}
+            org.coordinator,
+            "PUT",
+            f"/api/peer-workers/{org.worker_ids['Joy']}/supervisor",
+            {"account_id": str(hugo.id)},
         )
         await org.shifts(org.shift("outreach", 4, 18, 22))
         await publish(org)
@@ -149,11 +187,18 @@ class TestDebriefs:
         clock.advance(days=3, hours=14)
         [shift] = await org.call(joy, "GET", "/api/peerwork/me/shifts")
         assert shift["debrief_due"] is True
-        debrief = await org.call(joy, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=201)
+        debrief = await org.call(
+            joy, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=201
+        )
         return joy, lina, hugo, debrief
 
     async def test_only_she_and_her_supervisor_read_it(self, org: Org, clock: MovableClock) -> None:
-        body = {"wellbeing": 2, "incident": True, "incident_note": "A man followed us to the car.", "wants_to_talk": True}
+        body = {
+            "wellbeing": 2,
+            "incident": True,
+            "incident_note": "A man followed us to the car.",
+            "wants_to_talk": True,
+        }
         joy, lina, hugo, debrief = await self._debriefed(org, clock, body)
         assert debrief["concerning"] is True
         path = f"/api/debriefs/{debrief['id']}"
@@ -167,7 +212,11 @@ class TestDebriefs:
             await org.call(outsider, "GET", path, expect=404)
             assert await org.call(outsider, "GET", "/api/debriefs") == []
         # The supervisor hears something, in neutral words, with no content.
-        [notice] = [n for n in await org.call(hugo, "GET", "/api/peerwork/me/notices") if n["kind"] == "talk_requested"]
+        [notice] = [
+            n
+            for n in await org.call(hugo, "GET", "/api/peerwork/me/notices")
+            if n["kind"] == "talk_requested"
+        ]
         assert notice["text"] == "Someone would like to talk with you."
         # The content is not in the audit log.
         async with org.app.state.db.session() as session:
@@ -180,11 +229,21 @@ class TestDebriefs:
         [shift] = await org.call(joy, "GET", "/api/peerwork/me/shifts")
         assert shift["debrief_due"] is False
 
-    async def test_once_and_only_after_outreach_or_helpline(self, org: Org, clock: MovableClock) -> None:
+    async def test_once_and_only_after_outreach_or_helpline(
+        self, org: Org, clock: MovableClock
+    ) -> None:
         body = {"wellbeing": 4, "incident": False}
         joy, _lina, hugo, debrief = await self._debriefed(org, clock, body)
         assert debrief["concerning"] is False
-        assert [n for n in await org.call(hugo, "GET", "/api/peerwork/me/notices") if n["kind"] == "talk_requested"] == []
+        assert [
+            n
+            for n in await org.call(hugo, "GET", "/api/peerwork/me/notices")
+            if n["kind"] == "talk_requested"
+        ] == []
         [shift] = await org.call(joy, "GET", "/api/peerwork/me/shifts")
-        await org.call(joy, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=409)
-        await org.call(hugo, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=404)
+        await org.call(
+            joy, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=409
+        )
+        await org.call(
+            hugo, "PUT", f"/api/assignments/{shift['assignment_id']}/debrief", body, expect=404
+        )
