@@ -16,6 +16,7 @@ roster.
 """
 
 import itertools
+import math
 import time
 import uuid
 from collections import defaultdict
@@ -28,6 +29,7 @@ from ortools.sat.python import cp_model
 from backend.peerwork import rules
 from backend.peerwork.rules import PeerFacts, ProfessionalFacts, Reason, ShiftFacts
 
+LARGE_MODEL = 40_000
 PEER = "peer"
 PROFESSIONAL = "professional"
 
@@ -137,22 +139,25 @@ def solve(problem: Problem) -> Solution:
 
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     y: dict[tuple[int, int], cp_model.IntVar] = {}
+    preferred_cells: set[tuple[int, int]] = set()
     for p, peer in enumerate(problem.peers):
         before = problem.held.get(peer.account_id, ())
         for s, shift in enumerate(shifts):
             if (
                 shift.peers_needed
                 and not rules.static_peer_reasons(peer, shift)
-                and not rules.interaction_reasons(peer, shift, before)
+                and not (before and rules.interaction_reasons(peer, shift, before))
             ):
                 x[p, s] = model.new_bool_var(f"x{p}_{s}")
+                if rules.is_preferred(peer.availability, shift):
+                    preferred_cells.add((p, s))
     for q, pro in enumerate(problem.professionals):
         before = problem.held.get(pro.account_id, ())
         for s, shift in enumerate(shifts):
             if (
                 shift.professionals_needed
                 and not rules.static_professional_reasons(pro, shift)
-                and not rules.professional_interaction_reasons(shift, before)
+                and not (before and rules.professional_interaction_reasons(shift, before))
             ):
                 y[q, s] = model.new_bool_var(f"y{q}_{s}")
 
@@ -208,7 +213,8 @@ def solve(problem: Problem) -> Solution:
             totals[p] = model.new_int_var(0, upper, f"t{p}")
             model.add(totals[p] == sum(shifts[s].minutes * v for s, v in by_peer[p].items()))
 
-    # Interchangeable peers (same eligible shifts and caps): order them by hours.
+    # Interchangeable people (same eligible shifts, caps, preferences) are ordered by
+    # hours: the search never explores the same roster with two of them swapped.
     groups: dict[Any, list[int]] = defaultdict(list)
     for p, peer in enumerate(problem.peers):
         if p in totals:
@@ -217,20 +223,21 @@ def solve(problem: Problem) -> Solution:
                 tuple(
                     sorted((c.starts_on, c.ends_on, c.weekly_cap_minutes) for c in peer.contracts)
                 ),
-                tuple(
-                    sorted(
-                        s for s in by_peer[p] if rules.is_preferred(peer.availability, shifts[s])
-                    )
-                ),
+                tuple(sorted(s for s in by_peer[p] if (p, s) in preferred_cells)),
+                tuple(sorted(h.id for h in problem.held.get(peer.account_id, ()))),
             )
             groups[key].append(p)
     for members in groups.values():
         for a, b in itertools.pairwise(members):
             model.add(totals[a] >= totals[b])
     pro_groups: dict[Any, list[int]] = defaultdict(list)
-    for q in range(len(problem.professionals)):
+    for q, pro in enumerate(problem.professionals):
         if by_pro[q]:
-            pro_groups[tuple(sorted(by_pro[q]))].append(q)
+            key = (
+                tuple(sorted(by_pro[q])),
+                tuple(sorted(h.id for h in problem.held.get(pro.account_id, ()))),
+            )
+            pro_groups[key].append(q)
     for members in pro_groups.values():
         for a, b in itertools.pairwise(members):
             load_a = sum(shifts[s].minutes * v for s, v in by_pro[a].items())
@@ -238,18 +245,28 @@ def solve(problem: Problem) -> Solution:
             model.add(load_a >= load_b)
 
     spread: cp_model.LinearExpr | int = 0
+    spread_vars: tuple[cp_model.IntVar, cp_model.IntVar] | None = None
+    step_vars: tuple[int, cp_model.IntVar, cp_model.IntVar] | None = None
     if totals:
         high = model.new_int_var(0, total_minutes, "high")
         low = model.new_int_var(0, total_minutes, "low")
         model.add_max_equality(high, list(totals.values()))
         model.add_min_equality(low, list(totals.values()))
         spread = high - low
+        spread_vars = (high, low)
+        # Redundant cuts that let the solver prove optimality: totals are multiples of
+        # the shifts' common length, and the average lies between the lowest and highest.
+        step = math.gcd(*(shifts[s].minutes for p in totals for s in by_peer[p]))
+        if step > 1:
+            high_steps = model.new_int_var(0, total_minutes // step, "high_steps")
+            low_steps = model.new_int_var(0, total_minutes // step, "low_steps")
+            model.add(high == step * high_steps)
+            model.add(low == step * low_steps)
+            step_vars = (step, high_steps, low_steps)
+        model.add(len(totals) * high >= sum(totals.values()))
+        model.add(len(totals) * low <= sum(totals.values()))
 
-    preferred = [
-        var
-        for (p, s), var in x.items()
-        if rules.is_preferred(problem.peers[p].availability, shifts[s])
-    ]
+    preferred = [x[cell] for cell in sorted(preferred_cells)]
     pref_weight = 1
     spread_weight = len(preferred) + 1
     short_weight = spread_weight * (total_minutes + 1) + 1
@@ -262,37 +279,74 @@ def solve(problem: Problem) -> Solution:
 
     peer_ids = [peer.account_id for peer in problem.peers]
     pro_ids = [pro.account_id for pro in problem.professionals]
-    for (p, s), var in x.items():
-        model.add_hint(var, (shifts[s].id, peer_ids[p]) in problem.hints)
-    for (q, s), var in y.items():
-        model.add_hint(var, (shifts[s].id, pro_ids[q]) in problem.hints)
+    # Start from the previous roster when there is one, else from the greedy roster: the
+    # solver then has a feasible answer within its first moments.
+    baseline: Solution | None = None
+    hints = set(problem.hints)
+    if not hints:
+        baseline = greedy(problem)
+        hints = {(p.shift_id, p.account_id) for p in baseline.placed}
+    hinted_x = _order_hint(
+        {(p, s) for (p, s) in x if (shifts[s].id, peer_ids[p]) in hints},
+        groups.values(),
+        lambda p, held: sum(shifts[s].minutes for s in held),
+    )
+    hinted_y = _order_hint(
+        {(q, s) for (q, s) in y if (shifts[s].id, pro_ids[q]) in hints},
+        pro_groups.values(),
+        lambda q, held: sum(shifts[s].minutes for s in held),
+    )
+    for cell, var in x.items():
+        model.add_hint(var, cell in hinted_x)
+    for cell, var in y.items():
+        model.add_hint(var, cell in hinted_y)
+    # A complete hint: CP-SAT checks it once and, when it holds, starts from it at once.
+    for s, short in short_peer.items():
+        model.add_hint(short, shifts[s].peers_needed - sum(1 for (_, t) in hinted_x if t == s))
+    for s, short in short_pro.items():
+        model.add_hint(
+            short, shifts[s].professionals_needed - sum(1 for (_, t) in hinted_y if t == s)
+        )
+    hinted_totals = {p: sum(shifts[s].minutes for (q, s) in hinted_x if q == p) for p in totals}
+    for p, total in totals.items():
+        model.add_hint(total, hinted_totals[p])
+    if spread_vars is not None:
+        model.add_hint(spread_vars[0], max(hinted_totals.values()))
+        model.add_hint(spread_vars[1], min(hinted_totals.values()))
+        if step_vars is not None:
+            step, high_steps, low_steps = step_vars
+            model.add_hint(high_steps, max(hinted_totals.values()) // step)
+            model.add_hint(low_steps, min(hinted_totals.values()) // step)
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = problem.time_limit_seconds
     solver.parameters.num_search_workers = problem.workers
     solver.parameters.random_seed = problem.seed
+    # Measured on bench/roster: probing in presolve costs seconds on these models and
+    # buys nothing the search does not find; past ~40k variables presolve itself does.
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.max_presolve_iterations = 1
+    if len(x) + len(y) > LARGE_MODEL:
+        solver.parameters.cp_model_presolve = False
     progress = _Progress(started, shortage)
     status = solver.solve(model, progress)
     wall = time.perf_counter() - started
     status_name = solver.status_name(status)
 
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Cannot happen with coverage as a counted shortfall; say so rather than guess.
-        return Solution(
-            status=status_name,
-            placed=[],
-            shortfalls=[],
-            spread_minutes=0,
-            hours_by_peer={},
-            objective=0,
-            bound=0,
-            gap=1.0,
-            first_solution_seconds=progress.first,
-            first_full_seconds=progress.first_full,
-            wall_seconds=wall,
-            variables=len(x) + len(y),
-            notes=["The solver found no roster in the time allowed."],
+        # No solution in the time allowed: the greedy roster keeps every hard constraint
+        # too, so it is the best partial roster we have. Said so, never hidden.
+        fallback = baseline or greedy(problem)
+        fallback.status = f"{status_name}_GREEDY"
+        fallback.wall_seconds = wall
+        fallback.gap = 1.0
+        fallback.variables = len(x) + len(y)
+        fallback.notes.append(
+            "The solver found no roster in the time allowed; this is the greedy roster, "
+            "which keeps every hard constraint but is not optimised."
         )
+        pair_up(shifts, fallback.placed)
+        return fallback
 
     placed: list[Placed] = []
     for (p, s), var in x.items():
@@ -323,6 +377,31 @@ def solve(problem: Problem) -> Solution:
     )
     solution.shortfalls = explain(problem, placed, index)
     return solution
+
+
+def _order_hint(
+    cells: set[tuple[int, int]],
+    groups: Any,
+    load: Any,
+) -> set[tuple[int, int]]:
+    """Permute hinted schedules inside each group of interchangeable people so the hint
+    satisfies the symmetry-breaking order (heaviest first)."""
+    by_person: dict[int, list[int]] = defaultdict(list)
+    for person, s in cells:
+        by_person[person].append(s)
+    result = set(cells)
+    for members in groups:
+        if len(members) < 2:
+            continue
+        schedules = sorted(
+            (by_person.get(m, []) for m in members), key=lambda held: -load(None, held)
+        )
+        for member in members:
+            for s in by_person.get(member, []):
+                result.discard((member, s))
+        for member, held in zip(members, schedules, strict=True):
+            result.update((member, s) for s in held)
+    return result
 
 
 def pair_up(shifts: Sequence[ShiftFacts], placed: list[Placed]) -> None:

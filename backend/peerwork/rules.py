@@ -119,15 +119,16 @@ class ShiftFacts:
     peers_needed: int
     professionals_needed: int
     label: str = ""
+    # Derived once (the solver reads them hundreds of thousands of times).
+    minutes: int = field(init=False, compare=False)
+    week: tuple[int, int] = field(init=False, compare=False)
 
-    @property
-    def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-    @property
-    def week(self) -> tuple[int, int]:
+    def __post_init__(self) -> None:
         iso = self.local_day.isocalendar()
-        return iso.year, iso.week
+        object.__setattr__(
+            self, "minutes", int((self.ends_at - self.starts_at).total_seconds() // 60)
+        )
+        object.__setattr__(self, "week", (iso.year, iso.week))
 
 
 @dataclass(frozen=True)
