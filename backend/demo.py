@@ -496,26 +496,26 @@ async def build_peer_work(build: _Builder) -> None:
                 exceptions=[],
             )
         kinds = {}
-        for name, kind, zone, needed in (
+        for name, shift_kind, zone, needed in (
             ("Evening round", ShiftKind.OUTREACH, "Station district", ("Outreach safety",)),
             ("Drop-in counter", ShiftKind.DROP_IN, "Centre", ()),
             ("Phone line", ShiftKind.HELPLINE, "Remote", ("Helpline",)),
             ("Group session", ShiftKind.GROUP, "Centre", ("First aid",)),
             ("Accompaniment", ShiftKind.ACCOMPANIMENT, "Town hall", ("Interpreting",)),
         ):
-            kinds[kind] = await peerwork_service.create_shift_type(
+            kinds[shift_kind] = await peerwork_service.create_shift_type(
                 session,
                 actor_id=claire,
                 organisation_id=org,
                 name=name,
-                kind=kind,
+                kind=shift_kind,
                 needs_pairing=None,
                 needs_debrief=None,
                 zone=zone,
                 required_training_ids=[trainings[t].id for t in needed],
                 night_start_minute=22 * 60,
                 night_end_minute=6 * 60,
-                night_premium_percent=25 if kind == ShiftKind.OUTREACH else 0,
+                night_premium_percent=25 if shift_kind == ShiftKind.OUTREACH else 0,
             )
         settings = await peerwork_service.organisation_tz(session, org)
         items = []
@@ -527,21 +527,21 @@ async def build_peer_work(build: _Builder) -> None:
                     days=hour // 24
                 )
 
-            plan = [(ShiftKind.DROP_IN, 9, 13, 2, None), (ShiftKind.HELPLINE, 14, 20, 1, None)]
+            day_plan = [(ShiftKind.DROP_IN, 9, 13, 2), (ShiftKind.HELPLINE, 14, 20, 1)]
             if day.weekday() in (1, 3, 5):
-                plan.append((ShiftKind.OUTREACH, 19, 23, 2, None))
+                day_plan.append((ShiftKind.OUTREACH, 19, 23, 2))
             if day.weekday() == 2:
-                plan.append((ShiftKind.GROUP, 17, 19, 1, None))
+                day_plan.append((ShiftKind.GROUP, 17, 19, 1))
             if day.weekday() in (0, 4):
-                plan.append((ShiftKind.ACCOMPANIMENT, 10, 12, 1, None))
-            for kind, begin, end, peers, place in plan:
+                day_plan.append((ShiftKind.ACCOMPANIMENT, 10, 12, 1))
+            for shift_kind, begin, end, peers in day_plan:
                 items.append(
                     peerwork_service.ShiftIn(
-                        shift_type_id=kinds[kind].id,
+                        shift_type_id=kinds[shift_kind].id,
                         starts_at=local(begin),
                         ends_at=local(end),
                         zone=None,
-                        place=place or "",
+                        place="",
                         peers_needed=peers,
                         professionals_needed=None,
                     )

@@ -233,11 +233,11 @@ def solve(problem: Problem) -> Solution:
     pro_groups: dict[Any, list[int]] = defaultdict(list)
     for q, pro in enumerate(problem.professionals):
         if by_pro[q]:
-            key = (
+            pro_key = (
                 tuple(sorted(by_pro[q])),
                 tuple(sorted(h.id for h in problem.held.get(pro.account_id, ()))),
             )
-            pro_groups[key].append(q)
+            pro_groups[pro_key].append(q)
     for members in pro_groups.values():
         for a, b in itertools.pairwise(members):
             load_a = sum(shifts[s].minutes * v for s, v in by_pro[a].items())

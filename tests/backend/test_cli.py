@@ -173,18 +173,23 @@ def test_postgres_backup_and_restore(env: dict[str, str], tmp_path: Path) -> Non
     )
     if pg_dump is None:
         pytest.skip("pg_dump is not installed")
+    import psycopg
+
+    def accounts() -> int:
+        with psycopg.connect(env["TANDEM_DATABASE_URL"].replace("+psycopg", "")) as conn:
+            row = conn.execute("SELECT count(*) FROM account").fetchone()
+        assert row is not None
+        return int(row[0])
+
     assert tandem(env, "demo").returncode == 0
+    demo_accounts = accounts()
     backup = tmp_path / "backup.pgdump"
     assert tandem(env, "backup", str(backup)).returncode == 0
     tandem(env, "create-admin", "--pseudonym", "After Backup", stdin="a long admin phrase\n")
+    assert accounts() == demo_accounts + 1
     result = tandem(env, "restore", str(backup))
     assert result.returncode == 0, result.stderr
-    import psycopg
-
-    with psycopg.connect(env["TANDEM_DATABASE_URL"].replace("+psycopg", "")) as conn:
-        row = conn.execute("SELECT count(*) FROM account").fetchone()
-    assert row is not None
-    assert row[0] == 10
+    assert accounts() == demo_accounts
     assert tandem(env, "audit", "verify").returncode == 0
 
 
