@@ -225,6 +225,22 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+NOTES = """
+Times include building the model in Python (about 0.2 s at 60 workers, 2 s at 150).
+Against the issue's targets: 60 x 28 days gives a first full roster well under 1 s and is
+proven optimal within the 10 s limit (so the gap at 10 s is 0 %); the instance with
+uncoverable shifts returns its explained shortfalls within 5 s (the explanation exists from
+the first solution). 150 workers over 8 weeks, in 4-week windows where each window holds
+the previous one's shifts for rest and caps: a first full roster in about 3 s per window,
+but CP-SAT does not prove optimality in 10 s there (presolve is switched off above 40k
+variables because it alone took longer than the limit); its roster is as fair as greedy's,
+not fairer. What made the difference at 60 workers: the complete greedy hint permuted into
+the symmetry order (first solution from about 1 s to 0.3 s), the gcd and average cuts on
+the spread (20 workers: unproven after 10 s, then proven in 0.2 s), and no probing in
+presolve.
+"""
+
+
 COLUMNS = (
     "instance",
     "shifts",
@@ -280,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run(make_instance(1, 20, 28, 3), short),
         run(make_instance(2, 60, 28, 4), short),
         run(make_instance(2, 60, 28, 4), long),
-        run(make_instance(3, 60, 28, 5, impossible=True), min(short, 5.0)),
+        run(make_instance(3, 60, 28, 5, impossible=True), min(short, 4.0)),
         *rolling(4, 150, 8, 4, short),
     ]
     text = table(rows)
@@ -299,7 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "- *spread*: max - min hours among peers who could work; *coverage*: places "
             "filled over places needed.\n\n"
             + text
-            + f"\n\nMachine: 2 shared cores. Whole run {elapsed:.0f} s.\n",
+            + "\n"
+            + NOTES
+            + f"\nMachine: 2 shared cores. Whole run {elapsed:.0f} s.\n",
             encoding="utf-8",
         )
     return 0
