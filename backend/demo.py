@@ -7,7 +7,7 @@ choices. Later domains add their part (rooms, shifts) here.
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,16 @@ from backend.mentoring import service as mentoring_service
 from backend.mentoring.models import MentorshipStatus
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
+from backend.peerwork import roster as peerwork_roster
+from backend.peerwork import service as peerwork_service
+from backend.peerwork.models import (
+    AssignmentRole,
+    ContractKind,
+    FundingKind,
+    RosterStatus,
+    ShiftKind,
+    TimesheetStatus,
+)
 from backend.room import service as room_service
 from backend.room.models import RoomKind
 from backend.room.schemas import FeedbackAnswerIn, FeedbackQuestionIn, GroupSessionCreate
@@ -97,6 +107,28 @@ OTHERS = (
     DemoPerson("Dalia", "en", "Paris", MemberStatus.MEMBER),
     DemoPerson("Esther", "en", "Lyon", MemberStatus.MEMBER),
     DemoPerson("Farah", "en", "Lyon", MemberStatus.MEMBER),
+    DemoPerson("Sam", "fr", None, MemberStatus.NEWCOMER, ((Role.PROFESSIONAL, HARBOUR),)),
+    DemoPerson("Paula", "fr", None, MemberStatus.NEWCOMER, ((Role.PAYROLL, HARBOUR),)),
+    *(
+        DemoPerson(name, "en", "Lyon", MemberStatus.MEMBER)
+        for name in ("Aylin", "Bea", "Chidi", "Dina", "Efe", "Gloria", "Hana", "Ivy")
+    ),
+)
+# Twelve peer workers with varied contracts: (pseudonym, kind, rate per hour in cents,
+# weekly cap in hours, trainings).
+PEER_WORKERS = (
+    ("Joy", ContractKind.EMPLOYMENT, 1450, 24, ("Outreach safety", "First aid")),
+    ("Lina", ContractKind.PROJECT_CONTRACT, 1500, 20, ("Outreach safety", "Helpline")),
+    ("Dalia", ContractKind.INTERNSHIP, 900, 20, ("Helpline",)),
+    ("Farah", ContractKind.EMPLOYMENT, 1450, 24, ("Outreach safety", "Interpreting")),
+    ("Aylin", ContractKind.VOUCHERS, 1000, 10, ("Helpline",)),
+    ("Bea", ContractKind.REIMBURSED_VOLUNTEER, 800, 8, ("First aid",)),
+    ("Chidi", ContractKind.EMPLOYMENT, 1450, 28, ("Outreach safety", "Helpline", "First aid")),
+    ("Dina", ContractKind.PROJECT_CONTRACT, 1500, 16, ("Interpreting",)),
+    ("Efe", ContractKind.VOUCHERS, 1000, 10, ("Outreach safety",)),
+    ("Gloria", ContractKind.EMPLOYMENT, 1450, 20, ("Helpline", "First aid")),
+    ("Hana", ContractKind.INTERNSHIP, 900, 16, ("Outreach safety", "Interpreting")),
+    ("Ivy", ContractKind.REIMBURSED_VOLUNTEER, 800, 8, ("Helpline",)),
 )
 
 _GIVEN = ["Ada", "Grace", "Rosa", "Maya", "Elena", "Sara"]
@@ -259,6 +291,7 @@ async def load_demo(
             for person in OTHERS:
                 await build.person(person)
             await build_steps(build)
+            await build_peer_work(build)
             listing = []
             for person in (*FOUNDERS, *OTHERS):
                 account_id = build.id(person.pseudonym)
@@ -537,3 +570,202 @@ async def _demo_rooms(
     # The login sessions above only served to act as each person.
     for opened_session in opened:
         await auth_service.revoke_session(session, opened_session)
+
+
+async def build_peer_work(build: _Builder) -> None:
+    """Harbour Outreach: 3 staff, 12 peer workers, 4 weeks of shifts (two past, two to
+    come), a published roster, approved hours for the past fortnight and a few debriefs."""
+    session = build.session
+    org = build.organisations[HARBOUR]
+    claire = build.id("Claire")
+    today = utc_now().date()
+    monday = today - timedelta(days=today.weekday() + 14)
+    start_of_work = monday - timedelta(days=60)
+    with frozen_clock(utc_now() - timedelta(days=30)):
+        grant = await peerwork_service.create_funding(
+            session,
+            actor_id=claire,
+            organisation_id=org,
+            kind=FundingKind.GRANT,
+            name="Night outreach grant",
+            funder="City social fund",
+            budget_minor=4_000_000,
+            currency="EUR",
+            starts_on=start_of_work,
+            ends_on=start_of_work + timedelta(days=365),
+        )
+        trainings = {
+            name: await peerwork_service.create_training(
+                session, actor_id=claire, organisation_id=org, name=name, validity_days=days
+            )
+            for name, days in (
+                ("Outreach safety", 365),
+                ("Helpline", 365),
+                ("First aid", 730),
+                ("Interpreting", 1095),
+            )
+        }
+        workers = {}
+        for position, (name, kind, rate, cap, done) in enumerate(PEER_WORKERS):
+            invited = await peerwork_service.invite_worker(
+                session, actor_id=claire, organisation_id=org, pseudonym=name
+            )
+            worker = await peerwork_service.answer_invitation(
+                session, worker=invited, accept=True, shared_name=None
+            )
+            workers[name] = worker
+            await peerwork_service.create_contract(
+                session,
+                actor_id=claire,
+                worker=worker,
+                kind=kind,
+                starts_on=start_of_work,
+                ends_on=None,
+                rate_minor=rate,
+                currency="EUR",
+                weekly_cap_minutes=cap * 60,
+                funding_id=grant.id,
+            )
+            for training in done:
+                await peerwork_service.record_training(
+                    session,
+                    actor_id=claire,
+                    worker=worker,
+                    training_id=trainings[training].id,
+                    # One outreach training runs out soon: an expiry warning to see.
+                    completed_on=start_of_work - timedelta(days=320 if position == 0 else 30),
+                )
+            days_off = {position % 7}
+            await peerwork_service.set_availability(
+                session,
+                organisation_id=org,
+                account_id=worker.account_id,
+                weekly=[
+                    peerwork_service.WindowIn(day, 8 * 60, 24 * 60, preferred=day < 5)
+                    for day in range(7)
+                    if day not in days_off
+                ],
+                exceptions=[],
+            )
+            await peerwork_service.set_supervisor(
+                session,
+                actor_id=claire,
+                worker=worker,
+                supervisor_id=build.id("Hugo" if position % 2 else "Sam"),
+            )
+        await peerwork_service.set_exclusions(
+            session, actor_id=claire, worker=workers["Farah"], zones=["Station district"]
+        )
+        for staff in ("Hugo", "Sam"):
+            await peerwork_service.set_availability(
+                session,
+                organisation_id=org,
+                account_id=build.id(staff),
+                weekly=[peerwork_service.WindowIn(day, 8 * 60, 24 * 60) for day in range(7)],
+                exceptions=[],
+            )
+        kinds = {}
+        for name, shift_kind, zone, needed in (
+            ("Evening round", ShiftKind.OUTREACH, "Station district", ("Outreach safety",)),
+            ("Drop-in counter", ShiftKind.DROP_IN, "Centre", ()),
+            ("Phone line", ShiftKind.HELPLINE, "Remote", ("Helpline",)),
+            ("Group session", ShiftKind.GROUP, "Centre", ("First aid",)),
+            ("Accompaniment", ShiftKind.ACCOMPANIMENT, "Town hall", ("Interpreting",)),
+        ):
+            kinds[shift_kind] = await peerwork_service.create_shift_type(
+                session,
+                actor_id=claire,
+                organisation_id=org,
+                name=name,
+                kind=shift_kind,
+                needs_pairing=None,
+                needs_debrief=None,
+                zone=zone,
+                required_training_ids=[trainings[t].id for t in needed],
+                night_start_minute=22 * 60,
+                night_end_minute=6 * 60,
+                night_premium_percent=25 if shift_kind == ShiftKind.OUTREACH else 0,
+            )
+        settings = await peerwork_service.organisation_tz(session, org)
+        items = []
+        for offset in range(28):
+            day = monday + timedelta(days=offset)
+
+            def local(hour: int, day: date = day) -> datetime:
+                return datetime.combine(day, time(hour % 24)).replace(tzinfo=settings) + timedelta(
+                    days=hour // 24
+                )
+
+            day_plan = [(ShiftKind.DROP_IN, 9, 13, 2), (ShiftKind.HELPLINE, 14, 20, 1)]
+            if day.weekday() in (1, 3, 5):
+                day_plan.append((ShiftKind.OUTREACH, 19, 23, 2))
+            if day.weekday() == 2:
+                day_plan.append((ShiftKind.GROUP, 17, 19, 1))
+            if day.weekday() in (0, 4):
+                day_plan.append((ShiftKind.ACCOMPANIMENT, 10, 12, 1))
+            for shift_kind, begin, end, peers in day_plan:
+                items.append(
+                    peerwork_service.ShiftIn(
+                        shift_type_id=kinds[shift_kind].id,
+                        starts_at=local(begin),
+                        ends_at=local(end),
+                        zone=None,
+                        place="",
+                        peers_needed=peers,
+                        professionals_needed=None,
+                    )
+                )
+        await peerwork_service.create_shifts(
+            session, actor_id=claire, organisation_id=org, shifts=items
+        )
+        plan = await peerwork_service.plan_roster(
+            session,
+            organisation_id=org,
+            starts_on=monday,
+            ends_on=monday + timedelta(days=27),
+            time_limit_seconds=2,
+            workers=build.runtime.settings.roster_search_workers,
+        )
+        solution = peerwork_roster.solve(plan.problem)
+        roster_row = await peerwork_service.store_roster(
+            session, actor_id=claire, plan=plan, solution=solution
+        )
+        await peerwork_service.publish_roster(session, actor_id=claire, roster_row=roster_row)
+    assert roster_row.status == RosterStatus.PUBLISHED  # noqa: S101 - demo sanity
+    # The past fortnight: hours confirmed; most approved; debriefs after outreach.
+    assignments = await peerwork_service.list_assignments(session, roster_row.id)
+    now = utc_now()
+    shifts = {s.id: s for s in await peerwork_service.list_shifts(session, org, monday, today)}
+    for number, assignment in enumerate(sorted(assignments, key=lambda a: str(a.id))):
+        shift = shifts.get(assignment.shift_id)
+        if shift is None or shift.ends_at > now or assignment.role != AssignmentRole.PEER:
+            continue
+        sheet = await peerwork_service.confirm_hours(
+            session,
+            assignment=assignment,
+            actual_start=shift.starts_at,
+            actual_end=shift.ends_at + timedelta(minutes=15 * (number % 3)),
+        )
+        if number % 5:
+            await peerwork_service.decide_timesheet(
+                session, actor_id=claire, sheet=sheet, approve=True, note=None
+            )
+        shift_type = next(t for t in kinds.values() if t.id == shift.shift_type_id)
+        if shift_type.needs_debrief and number % 4 == 0:
+            await peerwork_service.submit_debrief(
+                session,
+                assignment=assignment,
+                wellbeing=2 if number % 8 == 0 else 4,
+                incident=number % 8 == 0,
+                incident_note="Demo: someone asked questions we did not answer."
+                if number % 8 == 0
+                else None,
+                wants_to_talk=False,
+            )
+    approved = await peerwork_service.list_timesheets(session, org, TimesheetStatus.APPROVED)
+    build.notes["Claire"] = (
+        build.notes.get("Claire", "")
+        + f"; coordinates 12 peer workers: roster published ({len(assignments)} places, "
+        f"{len(solution.shortfalls)} short), {len(approved)} timesheets approved"
+    ).lstrip("; ")
+    build.notes["Paula"] = "reads payroll identity with a stated reason"

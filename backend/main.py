@@ -65,6 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
             {"name": "mentoring", "description": "Mentor profiles and mentorships."},
             {"name": "rooms", "description": "Rooms, messages, group sessions; /ws is live."},
+            {
+                "name": "peer work",
+                "description": "Paid peer work: onboarding, contracts, trainings, shifts, "
+                "rosters, swaps, timesheets, pay and grant reports, debriefs.",
+            },
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )

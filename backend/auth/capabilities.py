@@ -17,6 +17,8 @@ class Role(StrEnum):
     PEER_WORKER = "peer_worker"
     COORDINATOR = "coordinator"
     PROFESSIONAL = "professional"
+    # Reads a peer worker's legal identity for payroll, with a stated reason, logged.
+    PAYROLL = "payroll"
     SAFEGUARDING = "safeguarding"
     ROOTS_COORDINATOR = "roots_coordinator"
     ADMIN = "admin"
@@ -44,6 +46,7 @@ class Capability(StrEnum):
     PEERWORK_SCHEDULE = "peerwork:schedule"
     PEERWORK_ONBOARD = "peerwork:onboard"
     PEERWORK_PAIR = "peerwork:pair"
+    PEERWORK_PAYROLL = "peerwork:payroll"
     SAFETY_REVIEW = "safety:review"
     IDENTITY_UNSEAL = "identity:unseal"
     AGREEMENTS_MANAGE = "agreements:manage"
@@ -91,6 +94,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         }
     ),
     Role.PROFESSIONAL: frozenset({Capability.ORGANISATIONS_READ, Capability.PEERWORK_PAIR}),
+    Role.PAYROLL: frozenset({Capability.ORGANISATIONS_READ, Capability.PEERWORK_PAYROLL}),
     Role.SAFEGUARDING: frozenset(
         {
             Capability.SAFETY_REVIEW,
@@ -113,7 +117,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 }
 
 # These roles are held within one organisation; their capabilities apply to it alone.
-ORGANISATION_ROLES = frozenset({Role.PEER_WORKER, Role.COORDINATOR, Role.PROFESSIONAL})
+ORGANISATION_ROLES = frozenset(
+    {Role.PEER_WORKER, Role.COORDINATOR, Role.PROFESSIONAL, Role.PAYROLL}
+)
 
 
 @dataclass(frozen=True)

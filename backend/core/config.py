@@ -40,6 +40,11 @@ class Settings(BaseSettings):
 
     unseal_window_hours: int = Field(default=24, ge=1)
 
+    # Roster generation (OR-Tools CP-SAT): the longest a coordinator's request may search,
+    # and how many search workers it uses (the machine's cores are shared with the server).
+    roster_time_limit_seconds: float = Field(default=10, gt=0, le=120)
+    roster_search_workers: int = Field(default=2, ge=1, le=16)
+
     # Closing votes at their deadline and marking long-absent members non-active.
     run_scheduled_tasks: bool = True
     scheduled_every_seconds: float = Field(default=60, gt=0)

@@ -88,7 +88,22 @@ async def seal_my_identity(
 async def my_unsealings(actor: SelfActor, session: DbSession) -> list[MyUnsealingPublic]:
     """Who opened your identity, when, and why."""
     requests, names = await identity_service.list_unsealings_of(session, actor.account.id)
-    return [
+    disclosures, readers = await identity_service.list_disclosures_of(session, actor.account.id)
+    readings = [
+        MyUnsealingPublic(
+            id=d.id,
+            opened_by=readers.get(d.read_by, "erased member"),
+            approved_by=None,
+            reason=d.reason,
+            emergency=False,
+            requested_at=d.read_at,
+            open_count=1,
+            last_opened_at=d.read_at,
+            kind=d.purpose,
+        )
+        for d in disclosures
+    ]
+    unsealings = [
         MyUnsealingPublic(
             id=r.id,
             opened_by=names.get(r.requested_by, "erased member"),
@@ -101,6 +116,7 @@ async def my_unsealings(actor: SelfActor, session: DbSession) -> list[MyUnsealin
         )
         for r in requests
     ]
+    return sorted([*unsealings, *readings], key=lambda u: u.requested_at, reverse=True)
 
 
 @router.post(

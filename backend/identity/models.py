@@ -46,3 +46,22 @@ class UnsealRequest(SQLModel, table=True):
     review_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     open_count: int = Field(default=0)
     last_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdentityDisclosure(SQLModel, table=True):
+    """One reading of a person's identity for a stated purpose outside unsealing (payroll).
+
+    She sees every one of them in her "who looked at my identity" list.
+    """
+
+    __tablename__ = "identity_disclosure"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    read_by: uuid.UUID = Field(foreign_key="account.id", index=True)
+    purpose: str = Field(max_length=32)
+    # The organisation the reader acted for, if any.
+    organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    fields: str = Field(max_length=200)
+    read_at: datetime = Field(sa_type=UTCDateTime)

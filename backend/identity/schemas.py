@@ -81,3 +81,5 @@ class MyUnsealingPublic(Output):
     requested_at: datetime
     open_count: int
     last_opened_at: datetime | None
+    # "unsealing" (two safeguarding officers) or "payroll" (an organisation's payroll).
+    kind: str = "unsealing"

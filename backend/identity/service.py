@@ -12,7 +12,12 @@ from backend.auth.models import Account
 from backend.core import audit
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.time import utc_now
-from backend.identity.models import SealedIdentity, UnsealRequest, UnsealStatus
+from backend.identity.models import (
+    IdentityDisclosure,
+    SealedIdentity,
+    UnsealRequest,
+    UnsealStatus,
+)
 from backend.identity.vault import SealedBox, Vault
 
 OPEN_STATUSES = (UnsealStatus.APPROVED.value, UnsealStatus.EMERGENCY.value)
@@ -50,6 +55,62 @@ async def read_own_identity(
     if row is None:
         return None
     return vault.open(account_id, _box(row)), row.updated_at
+
+
+# What payroll needs to pay someone, and nothing else (no contact, no notes).
+PAYROLL_FIELDS = ("legal_name", "date_of_birth", "address")
+
+
+async def read_identity_for_payroll(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    reader_id: uuid.UUID,
+    account_id: uuid.UUID,
+    organisation_id: uuid.UUID,
+    reason: str,
+) -> dict[str, Any]:
+    """The payroll fields of someone's identity, for a reader the caller has checked holds
+    the payroll capability for an organisation she works for.
+
+    Logged in the audit log and in her own list of who looked at her identity.
+    """
+    row = await session.get(SealedIdentity, account_id)
+    if row is None:
+        raise NotFound("She has not stored identity details yet.")
+    opened = vault.open(account_id, _box(row))
+    session.add(
+        IdentityDisclosure(
+            account_id=account_id,
+            read_by=reader_id,
+            purpose="payroll",
+            organisation_id=organisation_id,
+            reason=reason,
+            fields=",".join(PAYROLL_FIELDS),
+            read_at=utc_now(),
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=reader_id,
+        action="identity.read_for_payroll",
+        subject=f"account:{account_id}",
+        details={"organisation": str(organisation_id), "reason": reason},
+    )
+    return {name: opened.get(name) for name in PAYROLL_FIELDS}
+
+
+async def list_disclosures_of(
+    session: AsyncSession, account_id: uuid.UUID
+) -> tuple[list[IdentityDisclosure], dict[uuid.UUID, str]]:
+    statement = (
+        select(IdentityDisclosure)
+        .where(IdentityDisclosure.account_id == account_id)
+        .order_by(col(IdentityDisclosure.read_at).desc())
+    )
+    rows = list((await session.exec(statement)).all())
+    return rows, await pseudonyms_of(session, {r.read_by for r in rows})
 
 
 def open_until(request: UnsealRequest, window: timedelta) -> datetime | None:

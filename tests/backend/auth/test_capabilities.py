@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend.auth.capabilities import Role
+from backend.auth.capabilities import ORGANISATION_ROLES, Role
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
 from tests.conftest import Person, grant, register
@@ -20,7 +20,7 @@ ROUTES: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
         "GET",
         "/api/organisations",
         None,
-        {"member", "active_member", "coordinator", "professional", "admin"},
+        {"member", "active_member", "coordinator", "professional", "payroll", "admin"},
     ),
     ("POST", "/api/organisations", {"name": "New Place", "kind": "employer"}, {"admin"}),
     ("GET", "/api/accounts/lookup?pseudonym=Target", None, {"admin"}),
@@ -43,7 +43,7 @@ async def person_in_role(app: FastAPI, client: httpx.AsyncClient, role_name: str
         return person
     role = Role(role_name)
     organisation_id: uuid.UUID | None = None
-    if role in (Role.PEER_WORKER, Role.COORDINATOR, Role.PROFESSIONAL):
+    if role in ORGANISATION_ROLES:
         async with app.state.db.session() as session:
             organisation = await organisation_service.create_organisation(
                 session, actor_id=person.id, name=f"Org {role_name}", kind=OrganisationKind.BOTH

@@ -1,0 +1,1 @@
+"""Paid peer work: contracts, trainings, shifts, the roster, timesheets, pay, debriefs."""
