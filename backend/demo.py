@@ -453,9 +453,14 @@ async def _demo_rooms(
         notices = await room_service.create_room(
             session, actors["Noor"], kind=RoomKind.ANNOUNCEMENTS, name="Notices", topic=""
         )
-        working = await room_service.create_working_group_room(
-            session, name="Outreach materials", created_by=accounts["Ioana"].id
+        group = await membership_service.create_group(
+            session,
+            actor_id=accounts["Ioana"].id,
+            name="Outreach materials",
+            description="Leaflets and the welcome pack, in five languages.",
         )
+        assert group.room_id is not None  # noqa: S101 - create_group opens its room
+        working = await room_service.get_room_row(session, group.room_id)
         roots = await room_service.ensure_active_members_room(session)
         for name in ("Lina", "Joy", "Blessing", "Amara"):
             await room_service.join_room(session, actors[name], circle.id)
@@ -466,11 +471,18 @@ async def _demo_rooms(
                 session, room_id=roots.id, account_id=accounts[name].id
             )
         for name in ("Blessing", "Amara"):
-            await room_service.add_room_member(
-                session, room_id=working.id, account_id=accounts[name].id
+            await membership_service.join_group(
+                session, account_id=accounts[name].id, group_id=group.id
             )
+        # Farah's mentorship was confirmed on approval, which opened the pair's room.
+        farah_mentorship = next(
+            m
+            for m in await mentoring_service.mentorships_of(session, accounts["Farah"].id)
+            if m.status == MentorshipStatus.ACTIVE
+        )
+        mentor_name = next(n for n, a in accounts.items() if a.id == farah_mentorship.mentor_id)
         mentoring = await room_service.open_mentoring_room(
-            session, mentor_id=accounts["Blessing"].id, mentee_id=accounts["Lina"].id
+            session, mentor_id=farah_mentorship.mentor_id, mentee_id=accounts["Farah"].id
         )
         direct = await room_service.open_direct_conversation(
             session, actors["Lina"], other_id=accounts["Joy"].id
@@ -482,7 +494,7 @@ async def _demo_rooms(
             (circle.id, ["Ioana", "Lina", "Joy", "Blessing", "Amara"], 140),
             (working.id, ["Ioana", "Blessing", "Amara"], 40),
             (roots.id, ["Amara", "Noor", "Ioana", "Blessing"], 40),
-            (mentoring.id, ["Blessing", "Lina"], 50),
+            (mentoring.id, [mentor_name, "Farah"], 50),
             (direct.id, ["Lina", "Joy"], 30),
             (notices.id, ["Noor", "Ioana"], 8),
         ]
@@ -500,9 +512,6 @@ async def _demo_rooms(
                     client_id=f"demo-{counter}",
                     body=rng.choice(_LINES),
                 )
-        await room_service.post_system_message(
-            session, room_id=roots.id, text="Please welcome Blessing to the active members."
-        )
     questions = [
         FeedbackQuestionIn(text="How useful was this session?", kind="scale"),
         FeedbackQuestionIn(text="What would you change?", kind="text"),

@@ -256,6 +256,7 @@ class WorkingGroup(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by: uuid.UUID = Field(foreign_key="account.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
+    room_id: uuid.UUID | None = Field(default=None, foreign_key="room.id")
 
 
 class WorkingGroupMember(SQLModel, table=True):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth import service as auth_service
@@ -48,6 +48,7 @@ from backend.membership.models import (
 )
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.rules import Mentee, parse_languages
+from backend.room import service as room_service
 from backend.safety import service as safety_service
 
 S = MemberStatus
@@ -139,6 +140,7 @@ async def change_status(
         wanted=STATUS_ROLES[target],
         managed=MANAGED_ROLES,
     )
+    await _sync_active_members_room(session, account_id, was=current, now=target)
     if target in (S.SUSPENDED, S.EXPELLED, S.NON_ACTIVE):
         await revoke_cards_of(session, actor_id=actor_id, account_id=account_id, reason=reason)
     await audit.record(
@@ -149,6 +151,19 @@ async def change_status(
         details={"from": current.value, "to": target.value, "reason": reason},
     )
     return membership
+
+
+async def _sync_active_members_room(
+    session: AsyncSession, account_id: uuid.UUID, *, was: MemberStatus, now: MemberStatus
+) -> None:
+    """Active members share one room; she is in it exactly while she is active."""
+    if (was == S.ACTIVE) == (now == S.ACTIVE):
+        return
+    room = await room_service.ensure_active_members_room(session)
+    if now == S.ACTIVE:
+        await room_service.add_room_member(session, room_id=room.id, account_id=account_id)
+    else:
+        await room_service.remove_room_member(session, room_id=room.id, account_id=account_id)
 
 
 SAFEGUARDING_TARGETS = {S.SUSPENDED, S.EXPELLED, S.MEMBER, S.ACTIVE, S.NEWCOMER, S.NON_ACTIVE}
@@ -181,8 +196,10 @@ async def change_status_by_safeguarding(
 
 
 async def participation_count(session: AsyncSession, account_id: uuid.UUID) -> int:
+    """Support-group sessions she attended, plus participations a facilitator confirmed."""
     statement = select(func.count()).where(ParticipationConfirmation.account_id == account_id)
-    return int((await session.exec(statement)).one())
+    confirmed = int((await session.exec(statement)).one())
+    return confirmed + await room_service.count_attended_sessions(session, account_id)
 
 
 async def promote_if_ready(session: AsyncSession, account_id: uuid.UUID) -> bool:
@@ -203,6 +220,23 @@ async def promote_if_ready(session: AsyncSession, account_id: uuid.UUID) -> bool
         reason="signed the community rules and took part",
     )
     return True
+
+
+async def promote_ready_newcomers(session: AsyncSession) -> int:
+    """Newcomers who signed and attended enough sessions become members (the rooms domain
+    records attendance and cannot call up into membership, so this runs as scheduled work
+    and after each confirmation or signature)."""
+    # Self-registered people have no membership row until something needs one.
+    newcomers = (
+        select(Account.id)
+        .outerjoin(Membership, col(Membership.account_id) == col(Account.id))
+        .where(or_(col(Membership.status).is_(None), Membership.status == S.NEWCOMER.value))
+    )
+    promoted = 0
+    for account_id in (await session.exec(newcomers)).all():
+        if await promote_if_ready(session, account_id):
+            promoted += 1
+    return promoted
 
 
 async def confirm_participation(
@@ -285,6 +319,7 @@ async def found_active_member(
         wanted=STATUS_ROLES[S.ACTIVE],
         managed=MANAGED_ROLES,
     )
+    await _sync_active_members_room(session, account_id, was=MemberStatus(previous), now=S.ACTIVE)
     await audit.record(
         session,
         actor_id=admin_id,
@@ -1162,12 +1197,19 @@ async def approve_applicant(
     await issue_card(session, context.card_signer, actor_id=None, account_id=applicant_id)
     for group_id in filter(None, application.working_groups.split(",")):
         await join_group(session, account_id=applicant_id, group_id=uuid.UUID(group_id))
+    pseudonym = (await _account(session, applicant_id)).pseudonym
+    active_room = await room_service.ensure_active_members_room(session)
+    introduction = await room_service.post_system_message(
+        session,
+        room_id=active_room.id,
+        text=f"Please welcome {pseudonym}, who joins the active members today.",
+    )
     await audit.record(
         session,
         actor_id=None,
         action="membership.approved",
         subject=f"account:{applicant_id}",
-        details={"application": str(application.id), "introduction": "queued"},
+        details={"application": str(application.id), "introduction": introduction.seq},
     )
 
 
@@ -1346,6 +1388,8 @@ async def mark_inactive_members(session: AsyncSession) -> int:
     )
     moved = 0
     for account_id in (await session.exec(statement)).all():
+        if await room_service.count_attended_sessions(session, account_id, since=cutoff):
+            continue
         await change_status(
             session,
             actor_id=None,
@@ -1499,12 +1543,14 @@ async def create_group(
     ).first()
     if exists is not None:
         raise Conflict("A working group with this name exists.", fields={"name": "Taken."})
+    room = await room_service.create_working_group_room(session, name=cleaned, created_by=actor_id)
     group = WorkingGroup(
         name=cleaned,
         name_key=cleaned.casefold(),
         description=description,
         created_by=actor_id,
         created_at=utc_now(),
+        room_id=room.id,
     )
     session.add(group)
     await session.flush()
@@ -1518,8 +1564,11 @@ async def create_group(
 async def join_group(
     session: AsyncSession, *, account_id: uuid.UUID, group_id: uuid.UUID
 ) -> WorkingGroupMember:
-    if await session.get(WorkingGroup, group_id) is None:
+    group = await session.get(WorkingGroup, group_id)
+    if group is None:
         raise NotFound()
+    if group.room_id is not None:
+        await room_service.add_room_member(session, room_id=group.room_id, account_id=account_id)
     existing = (
         await session.exec(
             select(WorkingGroupMember)
@@ -1545,6 +1594,9 @@ async def leave_group(session: AsyncSession, *, account_id: uuid.UUID, group_id:
     ).first()
     if existing is None:
         raise NotFound()
+    group = await session.get(WorkingGroup, group_id)
+    if group is not None and group.room_id is not None:
+        await room_service.remove_room_member(session, room_id=group.room_id, account_id=account_id)
     await session.delete(existing)
 
 

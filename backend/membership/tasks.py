@@ -1,4 +1,5 @@
-"""Scheduled work: closing votes at their deadline, marking long-absent members non-active.
+"""Scheduled work: closing votes at their deadline, marking long-absent members non-active,
+promoting newcomers whose attendance now counts.
 
 Every app process may run it; each close locks the vote row, so running twice is harmless.
 """
@@ -19,6 +20,8 @@ async def run_due_work(database: Database, card_signer: CardSigner) -> tuple[int
         closed = await membership_service.close_due_votes(session, context)
     async with database.session() as session:
         inactive = await membership_service.mark_inactive_members(session)
+    async with database.session() as session:
+        await membership_service.promote_ready_newcomers(session)
     return closed, inactive
 
 

@@ -12,6 +12,7 @@ from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.time import utc_now
 from backend.mentoring.models import MentorProfile, Mentorship, MentorshipStatus
 from backend.mentoring.rules import Mentee, MentorCandidate, choose_mentor, parse_languages
+from backend.room import service as room_service
 from backend.safety import service as safety_service
 
 OPEN_STATUSES = (MentorshipStatus.PROPOSED.value, MentorshipStatus.ACTIVE.value)
@@ -140,6 +141,10 @@ async def confirm_mentorship(
             raise Conflict("Only an active member who mentors can be chosen.")
         mentorship.mentor_id = mentor_id
         mentorship.override_reason = reason
+    # The pair's private room opens with the mentorship.
+    await room_service.open_mentoring_room(
+        session, mentor_id=mentorship.mentor_id, mentee_id=mentorship.mentee_id
+    )
     mentorship.status = MentorshipStatus.ACTIVE.value
     mentorship.confirmed_by = coordinator_id
     mentorship.confirmed_at = utc_now()
@@ -165,6 +170,13 @@ async def end_mentorship(
     mentorship = await access_mentorship(session, actor_id, mentorship_id)
     if mentorship.status == MentorshipStatus.ENDED:
         raise Conflict("This mentorship has ended already.")
+    room = await room_service.find_mentoring_room(
+        session, mentor_id=mentorship.mentor_id, mentee_id=mentorship.mentee_id
+    )
+    if room is not None:
+        # Both leave the private room; what was written stays for safeguarding only.
+        for person in (mentorship.mentor_id, mentorship.mentee_id):
+            await room_service.remove_room_member(session, room_id=room.id, account_id=person)
     mentorship.status = MentorshipStatus.ENDED.value
     mentorship.ended_at = utc_now()
     mentorship.ended_by = actor_id

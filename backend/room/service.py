@@ -256,6 +256,36 @@ async def create_room(
     return room
 
 
+async def remove_room_member(
+    session: AsyncSession, *, room_id: uuid.UUID, account_id: uuid.UUID
+) -> None:
+    """Take her out of a room another domain manages (a mentorship ended, she is no longer
+    an active member, she left a working group). No checks: the caller decided. Her
+    history stays for moderation; she stops receiving the room at once."""
+    member = await get_membership(session, room_id, account_id)
+    if member is None or member.state not in (MemberState.ACTIVE.value, MemberState.INVITED.value):
+        return
+    member.state = MemberState.REMOVED.value
+    session.add(member)
+    await session.flush()
+    events.publish_on_commit(session, events.MemberRemovedEvent(room_id, account_id))
+
+
+async def get_room_row(session: AsyncSession, room_id: uuid.UUID) -> Room:
+    """A room by id, without access checks: for domains that manage their own rooms."""
+    room = await session.get(Room, room_id)
+    if room is None:
+        raise NotFound()
+    return room
+
+
+async def find_mentoring_room(
+    session: AsyncSession, *, mentor_id: uuid.UUID, mentee_id: uuid.UUID
+) -> Room | None:
+    key = rules.unique_pair_key("mentoring", mentor_id, mentee_id, ordered=True)
+    return (await session.exec(select(Room).where(Room.unique_key == key))).first()
+
+
 async def create_working_group_room(
     session: AsyncSession, *, name: str, created_by: uuid.UUID | None
 ) -> Room:
