@@ -62,6 +62,8 @@ class Pool:
     async def close(self) -> None:
         for conn in self._all:
             await conn.close()
+        self._all.clear()
+        self._idle = asyncio.Queue()
 
 
 pool = Pool()

@@ -78,45 +78,46 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, keep
 
 
+async def _connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, tally: Tally
+) -> None:
+    """Send requests on one connection until the deadline, an error, or the server closes it."""
+    while time.perf_counter() < tally.deadline:
+        start = time.perf_counter()
+        try:
+            writer.write(request)
+            status, keep = await asyncio.wait_for(_read_response(reader), REQUEST_TIMEOUT_S)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            tally.error(f"io:{type(exc).__name__}", time.perf_counter())
+            return
+        end = time.perf_counter()
+        if end > tally.deadline:
+            return
+        if status != 200:
+            tally.error(f"status:{status}", end)
+        elif end < tally.record_from:
+            tally.warmup_ok += 1
+        else:
+            tally.ok += 1
+            if len(tally.latencies_us) < MAX_SAMPLES:
+                tally.latencies_us.append(round((end - start) * 1e6))
+        if not keep:
+            return
+
+
 async def _worker(host: str, port: int, request: bytes, tally: Tally) -> None:
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
-    try:
-        while time.perf_counter() < tally.deadline:
-            if writer is None or reader is None:
-                try:
-                    reader, writer = await asyncio.wait_for(
-                        asyncio.open_connection(host, port), CONNECT_TIMEOUT_S
-                    )
-                except (OSError, TimeoutError) as exc:
-                    tally.error(f"connect:{type(exc).__name__}", time.perf_counter())
-                    await asyncio.sleep(0.05)
-                    continue
-            start = time.perf_counter()
-            try:
-                writer.write(request)
-                status, keep = await asyncio.wait_for(_read_response(reader), REQUEST_TIMEOUT_S)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-                tally.error(f"io:{type(exc).__name__}", time.perf_counter())
-                writer.close()
-                reader = writer = None
-                continue
-            end = time.perf_counter()
-            if not keep:
-                writer.close()
-                reader = writer = None
-            if end > tally.deadline:
-                break
-            if status != 200:
-                tally.error(f"status:{status}", end)
-            elif end < tally.record_from:
-                tally.warmup_ok += 1
-            else:
-                tally.ok += 1
-                if len(tally.latencies_us) < MAX_SAMPLES:
-                    tally.latencies_us.append(round((end - start) * 1e6))
-    finally:
-        if writer is not None:
+    while time.perf_counter() < tally.deadline:
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port), CONNECT_TIMEOUT_S
+            )
+        except (OSError, TimeoutError) as exc:
+            tally.error(f"connect:{type(exc).__name__}", time.perf_counter())
+            await asyncio.sleep(0.05)
+            continue
+        try:
+            await _connection(reader, writer, request, tally)
+        finally:
             writer.close()
 
 
