@@ -61,6 +61,28 @@ async def me_public(
     return me_from(account, grants, role_grants, community_name)
 
 
+async def signed_up(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    services: auth_service.AuthServices,
+    account: Account,
+    codes: list[str],
+    client: str,
+) -> RegisteredOut:
+    """A new account's first session, and the recovery codes she sees this once."""
+    issued = await auth_service.open_session(session, services, account)
+    if client == "web":
+        set_session_cookie(request, response, issued)
+    grants = await auth_service.load_grants(session, account.id)
+    return RegisteredOut(
+        account=await me_public(session, account, grants, services.settings.community_name),
+        expires_at=issued.session.expires_at,
+        token=issued.token if client == "api" else None,
+        recovery_codes=codes,
+    )
+
+
 @router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
 async def register(
     body: RegisterIn,
@@ -79,16 +101,7 @@ async def register(
         language=body.language,
         client_key=client,
     )
-    issued = await auth_service.open_session(session, services, account)
-    if body.client == "web":
-        set_session_cookie(request, response, issued)
-    grants = await auth_service.load_grants(session, account.id)
-    return RegisteredOut(
-        account=await me_public(session, account, grants, services.settings.community_name),
-        expires_at=issued.session.expires_at,
-        token=issued.token if body.client == "api" else None,
-        recovery_codes=codes,
-    )
+    return await signed_up(request, response, session, services, account, codes, body.client)
 
 
 @router.post("/auth/login", response_model=SessionOut)

@@ -5,9 +5,8 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Request, Response, status
 
-from backend.auth import service as auth_service
-from backend.auth.dependencies import AuthServicesDep, SelfActor, set_session_cookie
-from backend.auth.endpoints import me_public
+from backend.auth.dependencies import AuthServicesDep, SelfActor
+from backend.auth.endpoints import signed_up
 from backend.auth.lookup import SignedInAccount
 from backend.auth.models import Account
 from backend.auth.schemas import RegisteredOut
@@ -123,16 +122,7 @@ async def join(
         code=body.invitation_code,
         client_key=client,
     )
-    issued = await auth_service.open_session(session, services, account)
-    if body.client == "web":
-        set_session_cookie(request, response, issued)
-    grants = await auth_service.load_grants(session, account.id)
-    return RegisteredOut(
-        account=await me_public(session, account, grants, services.settings.community_name),
-        expires_at=issued.session.expires_at,
-        token=issued.token if body.client == "api" else None,
-        recovery_codes=codes,
-    )
+    return await signed_up(request, response, session, services, account, codes, body.client)
 
 
 @router.post("/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralCreated)
