@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from authlib.deprecate import AuthlibDeprecationWarning
+from authlib.deprecate import AuthlibDeprecationWarning  # type: ignore[import-untyped]
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -20,7 +20,10 @@ from joserfc.jwt import JWTClaimsRegistry
 with warnings.catch_warnings():
     # authlib asks for the httpx2 package and falls back to httpx, which is what we use.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+    from authlib.integrations.httpx_client import (  # type: ignore[import-untyped]
+        AsyncOAuth2Client,
+        OAuthError,
+    )
 
 SCOPE = "openid email"
 ID_TOKEN_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]

@@ -12,9 +12,7 @@ class SignInAttemptInvalid(TandemError):
     code = "sso_attempt_invalid"
 
     def __init__(self) -> None:
-        super().__init__(
-            "This sign-in has expired or was used already. Please start again."
-        )
+        super().__init__("This sign-in has expired or was used already. Please start again.")
 
 
 class SignInCancelled(TandemError):
