@@ -71,7 +71,8 @@ class TestSignIn:
         me = await me_with(client, response)
         pseudonym = str(me["pseudonym"])
         assert pseudonym.startswith("Staff ")
-        assert "sam" not in pseudonym.lower() and "@" not in pseudonym
+        assert "sam" not in pseudonym.lower()
+        assert "@" not in pseudonym
         roles = me["roles"]
         assert isinstance(roles, list)
         assert [(r["role"], r["organisation_id"]) for r in roles] == [
@@ -82,9 +83,11 @@ class TestSignIn:
         async with app.state.db.session() as session:
             links = (await session.exec(select(SsoLink))).all()
             entries = (await session.exec(select(AuditEntry))).all()
-        assert len(links) == 1 and links[0].subject_hash != provider.subject
+        assert len(links) == 1
+        assert links[0].subject_hash != provider.subject
         text = " ".join(e.details for e in entries)
-        assert provider.email not in text and provider.subject not in text
+        assert provider.email not in text
+        assert provider.subject not in text
         assert "sso.signed_in" in {e.action for e in entries}
 
     async def test_second_sign_in_reuses_the_account(
@@ -271,7 +274,8 @@ class TestConfiguration:
         async with app.state.db.session() as session:
             row = await session.get(OrganisationSso, configured)
             entries = (await session.exec(select(AuditEntry))).all()
-        assert row is not None and provider.client_secret not in str(row.model_dump())
+        assert row is not None
+        assert provider.client_secret not in str(row.model_dump())
         actions = [e.action for e in entries if e.subject == f"organisation:{configured}"]
         assert actions[-2:] == ["sso.configured", "sso.reconfigured"]
         assert all(provider.client_secret not in e.details for e in entries)
