@@ -54,6 +54,13 @@ def assert_refused(response: httpx.Response, status: int, code: str) -> None:
     assert "tandem_session" not in response.cookies
 
 
+async def last_refusal(app: FastAPI) -> str:
+    async with app.state.db.session() as session:
+        entries = (await session.exec(select(AuditEntry))).all()
+    refusals = [e.details for e in entries if e.action == "sso.sign_in_refused"]
+    return refusals[-1]
+
+
 class TestSignIn:
     async def test_first_sign_in_creates_a_staff_account_in_that_organisation_only(
         self,
@@ -113,6 +120,7 @@ class TestRefusals:
     ) -> None:
         provider.overrides = {"iss": "http://127.0.0.1:1/elsewhere"}
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
+        assert "iss" in await last_refusal(app)
 
     async def test_expired_id_token(
         self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
@@ -120,12 +128,14 @@ class TestRefusals:
         now = int(time.time())
         provider.overrides = {"iat": now - 400, "exp": now - 120}
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
+        assert "expired" in await last_refusal(app)
 
     async def test_wrong_audience(
         self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
     ) -> None:
         provider.overrides = {"aud": "another-client"}
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
+        assert "aud" in await last_refusal(app)
 
     async def test_token_signed_with_another_key(
         self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
@@ -149,6 +159,7 @@ class TestRefusals:
         assert (await sign_in(app, configured)).status_code == 302
         provider.replay_last = True
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
+        assert "nonce" in await last_refusal(app)
 
     async def test_callback_from_another_browser_is_refused(
         self, app: FastAPI, configured: uuid.UUID
