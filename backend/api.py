@@ -12,6 +12,7 @@ from backend.organisation.endpoints import router as organisation_router
 from backend.peerwork.endpoints import router as peerwork_router
 from backend.room.endpoints import router as room_router
 from backend.safety.endpoints import router as safety_router
+from backend.sso.endpoints import router as sso_router
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth_router)
@@ -22,6 +23,7 @@ api_router.include_router(safety_router)
 api_router.include_router(membership_router)
 api_router.include_router(mentoring_router)
 api_router.include_router(peerwork_router)
+api_router.include_router(sso_router)
 
 # Paths fixed by standards, outside /api.
 well_known_router = membership_public_router

@@ -70,6 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Paid peer work: onboarding, contracts, trainings, shifts, "
                 "rosters, swaps, timesheets, pay and grant reports, debriefs.",
             },
+            {
+                "name": "staff sign-in",
+                "description": "Organisation staff sign in through their OpenID Connect provider.",
+            },
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )

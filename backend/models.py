@@ -62,6 +62,7 @@ from backend.room.models import (
     WsTicket,
 )
 from backend.safety.models import Block
+from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
 
 metadata = SQLModel.metadata
 
@@ -99,6 +100,7 @@ __all__ = [
     "MessageRevision",
     "Notice",
     "Organisation",
+    "OrganisationSso",
     "ParticipationConfirmation",
     "PeerWorker",
     "RecoveryCode",
@@ -116,6 +118,8 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SsoLink",
+    "SsoLoginAttempt",
     "Timesheet",
     "Training",
     "TrainingRecord",

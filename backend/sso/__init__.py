@@ -1,0 +1,1 @@
+"""Staff sign-in through a partner organisation's own OpenID Connect provider."""
