@@ -13,44 +13,49 @@ async def room_names(community: Community, person: Person) -> dict[str, str]:
     return {r["kind"]: r["name"] for r in rooms}
 
 
+async def attend_a_session(community: Community, person: Person) -> None:
+    """A facilitator adds her to a support group and records her at one of its sessions."""
+    room = await community.call(
+        community.facilitator,
+        "POST",
+        "/api/rooms",
+        {"kind": "support_group", "name": "Tuesday circle"},
+        expect=201,
+    )
+    await community.call(
+        community.facilitator,
+        "POST",
+        f"/api/rooms/{room['id']}/members",
+        {"account_id": str(person.id)},
+        expect=201,
+    )
+    start = datetime.now(UTC) + timedelta(hours=1)
+    group_session = await community.call(
+        community.facilitator,
+        "POST",
+        f"/api/rooms/{room['id']}/sessions",
+        {
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "topic": "Sleep",
+        },
+        expect=201,
+    )
+    await community.call(
+        community.facilitator,
+        "PUT",
+        f"/api/rooms/{room['id']}/sessions/{group_session['id']}/attendance",
+        {"account_ids": [str(person.id)]},
+        expect=200,
+    )
+
+
 class TestAttendanceCounts:
     async def test_attending_a_support_group_session_makes_her_a_member(
         self, community: Community
     ) -> None:
         newcomer = await community.newcomer("Rosa")
-        room = await community.call(
-            community.facilitator,
-            "POST",
-            "/api/rooms",
-            {"kind": "support_group", "name": "Tuesday circle"},
-            expect=201,
-        )
-        await community.call(
-            community.facilitator,
-            "POST",
-            f"/api/rooms/{room['id']}/members",
-            {"account_id": str(newcomer.id)},
-            expect=201,
-        )
-        start = datetime.now(UTC) + timedelta(hours=1)
-        group_session = await community.call(
-            community.facilitator,
-            "POST",
-            f"/api/rooms/{room['id']}/sessions",
-            {
-                "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=2)).isoformat(),
-                "topic": "Sleep",
-            },
-            expect=201,
-        )
-        await community.call(
-            community.facilitator,
-            "PUT",
-            f"/api/rooms/{room['id']}/sessions/{group_session['id']}/attendance",
-            {"account_ids": [str(newcomer.id)]},
-            expect=200,
-        )
+        await attend_a_session(community, newcomer)
         me = await community.call(newcomer, "GET", "/api/membership/me")
         assert me["participation_count"] == 1
         assert me["status"] == "newcomer"  # has not signed yet
@@ -63,39 +68,7 @@ class TestAttendanceCounts:
     ) -> None:
         newcomer = await community.newcomer("Rosa")
         await community.sign(newcomer, "community_rules")
-        room = await community.call(
-            community.facilitator,
-            "POST",
-            "/api/rooms",
-            {"kind": "support_group", "name": "Tuesday circle"},
-            expect=201,
-        )
-        await community.call(
-            community.facilitator,
-            "POST",
-            f"/api/rooms/{room['id']}/members",
-            {"account_id": str(newcomer.id)},
-            expect=201,
-        )
-        start = datetime.now(UTC) + timedelta(hours=1)
-        group_session = await community.call(
-            community.facilitator,
-            "POST",
-            f"/api/rooms/{room['id']}/sessions",
-            {
-                "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=2)).isoformat(),
-                "topic": "Sleep",
-            },
-            expect=201,
-        )
-        await community.call(
-            community.facilitator,
-            "PUT",
-            f"/api/rooms/{room['id']}/sessions/{group_session['id']}/attendance",
-            {"account_ids": [str(newcomer.id)]},
-            expect=200,
-        )
+        await attend_a_session(community, newcomer)
         assert (await community.call(newcomer, "GET", "/api/membership/me"))["status"] == (
             "newcomer"
         )
