@@ -5,6 +5,7 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Request, Response, status
 
+from backend.auth.capabilities import Capability
 from backend.auth.dependencies import AuthServicesDep, SelfActor
 from backend.auth.endpoints import signed_up
 from backend.auth.lookup import SignedInAccount
@@ -186,13 +187,18 @@ async def set_my_profile(body: ProfileIn, actor: SelfActor, session: DbSession) 
 
 @router.get("/members/{account_id}", response_model=MembershipPublic)
 async def member(
-    account_id: uuid.UUID, _actor: MembershipReader, session: DbSession
+    account_id: uuid.UUID, actor: MembershipReader, session: DbSession
 ) -> MembershipPublic:
+    """Where someone stands on the path. Her city and region (kept to match a mentor) are
+    shown only to Roots coordinators and safeguarding: a place can lead to a person."""
     account = await session.get(Account, account_id)
     if account is None:
         raise NotFound()
     membership = await membership_service.load_membership(session, account_id)
-    return await _membership_public(session, membership, account)
+    shown = await _membership_public(session, membership, account)
+    if not (actor.can(Capability.MEMBERSHIP_COORDINATE) or actor.can(Capability.SAFETY_REVIEW)):
+        shown = shown.model_copy(update={"city": None, "region": None})
+    return shown
 
 
 @router.post("/members/{account_id}/participation", response_model=MembershipPublic)

@@ -200,3 +200,21 @@ class TestInactivity:
             card = await community.call(root, "GET", "/api/cards/me")
         assert me["status"] == "non_active"
         assert card["status"] == "revoked"
+
+
+class TestWhoSeesWhere:
+    async def test_city_shown_to_coordinators_and_safeguarding_only(
+        self, community: Community
+    ) -> None:
+        roots = await roots_of(community, 1)
+        person = await community.member("Rosa")
+        await community.call(
+            person, "PUT", "/api/membership/me/profile", {"city": "Lyon", "languages": ["en"]}
+        )
+        by_root = await community.call(roots[0], "GET", f"/api/members/{person.id}", expect=200)
+        assert (by_root["status"], by_root["city"]) == ("member", None)
+        for viewer in (community.coordinator, community.officer):
+            seen = await community.call(viewer, "GET", f"/api/members/{person.id}", expect=200)
+            assert seen["city"] == "Lyon"
+        own = await community.call(person, "GET", "/api/membership/me")
+        assert own["city"] == "Lyon"
