@@ -548,6 +548,18 @@ async def publish_agreement(
     return agreement
 
 
+async def _signature(
+    session: AsyncSession, account_id: uuid.UUID, kind: AgreementKind, version: int
+) -> AgreementSignature | None:
+    statement = (
+        select(AgreementSignature)
+        .where(AgreementSignature.account_id == account_id)
+        .where(AgreementSignature.kind == kind.value)
+        .where(AgreementSignature.version == version)
+    )
+    return (await session.exec(statement)).first()
+
+
 async def list_agreements(
     session: AsyncSession, kind: AgreementKind, *, current_only: bool
 ) -> list[Agreement]:
@@ -585,14 +597,7 @@ async def sign_agreement(
         status = (await load_membership(session, account_id)).status
         if status not in (S.CANDIDATE, S.ACTIVE, S.NON_ACTIVE):
             raise Conflict("The active-member rules are signed when applying to become active.")
-    signed = (
-        await session.exec(
-            select(AgreementSignature)
-            .where(AgreementSignature.account_id == account_id)
-            .where(AgreementSignature.kind == kind.value)
-            .where(AgreementSignature.version == version)
-        )
-    ).first()
+    signed = await _signature(session, account_id, kind, version)
     if signed is not None:
         return signed
     signature = AgreementSignature(
@@ -637,15 +642,7 @@ async def unsigned_kinds(
             if require_existing:
                 missing.append(kind)
             continue
-        signed = (
-            await session.exec(
-                select(AgreementSignature.id)
-                .where(AgreementSignature.account_id == account_id)
-                .where(AgreementSignature.kind == kind.value)
-                .where(AgreementSignature.version == version)
-            )
-        ).first()
-        if signed is None:
+        if await _signature(session, account_id, kind, version) is None:
             missing.append(kind)
     return missing
 
@@ -657,15 +654,7 @@ async def require_current_signature(
     version = await current_version(session, kind)
     if version is None:
         return
-    signed = (
-        await session.exec(
-            select(AgreementSignature.id)
-            .where(AgreementSignature.account_id == account_id)
-            .where(AgreementSignature.kind == kind.value)
-            .where(AgreementSignature.version == version)
-        )
-    ).first()
-    if signed is None:
+    if await _signature(session, account_id, kind, version) is None:
         raise Conflict(
             f"Please read and sign the new version of the {kind.value.replace('_', ' ')} first.",
             code="must_sign",
@@ -1022,20 +1011,11 @@ async def open_vote(
         raise Conflict(f"This application is {application.status}; no vote can open.")
     if await report_of(session, application.id) is None:
         raise Conflict("The interview report must be written before the vote opens.")
-    if await current_version(session, AgreementKind.ACTIVE_MEMBER_RULES) is None:
+    active_rules = await current_version(session, AgreementKind.ACTIVE_MEMBER_RULES)
+    if active_rules is None:
         raise Conflict("Publish the active-member rules before opening votes.")
-    signed = (
-        await session.exec(
-            select(AgreementSignature.id)
-            .where(AgreementSignature.account_id == application.applicant_id)
-            .where(AgreementSignature.kind == AgreementKind.ACTIVE_MEMBER_RULES.value)
-            .where(
-                AgreementSignature.version
-                == await current_version(session, AgreementKind.ACTIVE_MEMBER_RULES)
-            )
-        )
-    ).first()
-    if signed is None:
+    kind = AgreementKind.ACTIVE_MEMBER_RULES
+    if await _signature(session, application.applicant_id, kind, active_rules) is None:
         raise Conflict("The applicant has not signed the active-member rules yet.")
     community_rules = await get_rules(session)
     now = utc_now()
