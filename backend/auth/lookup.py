@@ -20,7 +20,7 @@ LOOKUP_CONNECTIONS = 4
 _QUERY = """
 SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
        a.pseudonym, a.language, a.created_at,
-       g.id, g.role, g.organisation_id, g.granted_at
+       g.id, g.role, g.organisation_id, g.granted_at, a.time_zone
 FROM auth_session s
 JOIN account a ON a.id = s.account_id
 LEFT JOIN role_grant g ON g.account_id = a.id
@@ -34,6 +34,7 @@ class SignedInAccount:
     pseudonym: str
     language: str
     created_at: datetime
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _found(rows: list[Any]) -> FoundSession | None:
         return None
     first = rows[0]
     return FoundSession(
-        account=SignedInAccount(_uuid(first[1]), first[6], first[7], _time(first[8])),
+        account=SignedInAccount(_uuid(first[1]), first[6], first[7], _time(first[8]), first[13]),
         session=LiveSession(
             _uuid(first[0]),
             _uuid(first[1]),
@@ -199,7 +200,9 @@ def session_lookup_for(database: Database) -> SessionLookup:
 
 def signed_in(account: Any) -> SignedInAccount:
     """The frozen value of an ORM account row (for code paths that loaded the row)."""
-    return SignedInAccount(account.id, account.pseudonym, account.language, account.created_at)
+    return SignedInAccount(
+        account.id, account.pseudonym, account.language, account.created_at, account.time_zone
+    )
 
 
 def live(auth_session: Any) -> LiveSession:

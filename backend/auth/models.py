@@ -16,6 +16,8 @@ class Account(SQLModel, table=True):
     pseudonym_key: str = Field(max_length=128, unique=True)
     password_hash: str = Field(max_length=255)
     language: str = Field(default="en", max_length=8)
+    # An IANA zone name ("Europe/Rome"): dates, reminders and quiet hours are hers, not UTC.
+    time_zone: str = Field(default="UTC", max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     password_changed_at: datetime = Field(sa_type=UTCDateTime)
 

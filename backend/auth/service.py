@@ -95,6 +95,24 @@ async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
     return account
 
 
+async def update_preferences(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    language: str | None = None,
+    time_zone: str | None = None,
+) -> Account:
+    """Her language and time zone: how Tandem's pages, dates and notices speak to her."""
+    account = await _account(session, account_id)
+    if language is not None:
+        account.language = language
+    if time_zone is not None:
+        account.time_zone = time_zone
+    session.add(account)
+    await session.flush()
+    return account
+
+
 async def get_account_by_pseudonym(session: AsyncSession, pseudonym: str) -> Account | None:
     statement = select(Account).where(Account.pseudonym_key == pseudonym_key(pseudonym))
     return (await session.exec(statement)).first()
