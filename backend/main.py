@@ -5,11 +5,9 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse
 
 from backend.api import api_router, well_known_router
 from backend.core.config import Settings, get_settings
@@ -19,8 +17,7 @@ from backend.membership import tasks as membership_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
-
-FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+from backend.web.app import install_web
 
 log = logging.getLogger("tandem")
 
@@ -123,11 +120,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return {"status": "ready", "database": "ok", "broker": "ok"}
 
-    if (FRONTEND_DIR / "index.html").exists():
-        app.mount("/assets", StaticFiles(directory=FRONTEND_DIR / "assets"), name="assets")
-
-        @app.get("/", include_in_schema=False)
-        async def index() -> FileResponse:
-            return FileResponse(FRONTEND_DIR / "index.html")
-
+    install_web(app)
     return app

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     secret_key_file: Path = Path("var/secret.key")
     # The name people see. It must not say what the community is about: a phone may be checked.
     community_name: str = "Tandem"
+    # Where the quick-exit button sends her: an ordinary site that says nothing about us.
+    quick_exit_url: str = "https://www.wikipedia.org/"
     environment: Literal["development", "production", "test"] = "development"
 
     # Argon2id: RFC 9106's second recommended profile (64 MiB, t=3, p=4).

@@ -980,6 +980,16 @@ async def list_applications(
     return list((await session.exec(statement)).all())
 
 
+async def applications_of(session: AsyncSession, applicant_id: uuid.UUID) -> list[Application]:
+    """Her own applications, newest first: what she follows on her path."""
+    statement = (
+        select(Application)
+        .where(Application.applicant_id == applicant_id)
+        .order_by(col(Application.created_at).desc())
+    )
+    return list((await session.exec(statement)).all())
+
+
 async def latest_vote(session: AsyncSession, application_id: uuid.UUID) -> Vote | None:
     statement = (
         select(Vote)

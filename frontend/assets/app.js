@@ -1,52 +1,42 @@
 "use strict";
-// Quick exit: replace this page with an ordinary one and leave nothing to go back to.
-function quickExit() {
-  document.body.innerHTML = "";
-  fetch("/api/auth/logout", { method: "POST", credentials: "same-origin", keepalive: true }).catch(() => {});
-  window.location.replace("https://www.wikipedia.org/");
-}
-document.getElementById("quick-exit").addEventListener("click", quickExit);
-let lastEscape = 0;
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape") return;
-  const now = Date.now();
-  if (now - lastEscape < 600) quickExit();
-  lastEscape = now;
-});
-
-async function showMe() {
-  const response = await fetch("/api/me", { credentials: "same-origin" });
-  if (!response.ok) return false;
-  const me = await response.json();
-  document.title = me.community_name;
-  document.getElementById("me-pseudonym").textContent = me.pseudonym;
-  document.getElementById("me-roles").textContent =
-    me.roles.map((grant) => grant.role).join(", ") || "newcomer";
-  document.getElementById("signin").hidden = true;
-  document.getElementById("me").hidden = false;
-  return true;
-}
-
-document.getElementById("signin-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const response = await fetch("/api/auth/login", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ pseudonym: form.get("pseudonym"), password: form.get("password") }),
-  });
-  if (response.ok) {
-    await showMe();
-  } else {
-    const body = await response.json();
-    document.getElementById("signin-error").textContent = body.error.message;
+// Quick exit (after GOV.UK's "Exit this page"): blank at once, end the session in the
+// background, replace this page in history so Back does not return, forget cached data.
+(function () {
+  var form = document.querySelector(".quick-exit");
+  if (!form) return;
+  var target = form.getAttribute("data-exit-url") || "about:blank";
+  var gone = false;
+  function blank() {
+    document.title = "";
+    document.documentElement.style.background = "#fff";
+    if (document.body) document.body.innerHTML = "";
   }
-});
-
-document.getElementById("signout").addEventListener("click", async () => {
-  await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
-  window.location.replace("/");
-});
-
-showMe();
+  function exit(event) {
+    if (event) event.preventDefault();
+    if (gone) return;
+    gone = true;
+    blank();
+    try {
+      fetch("/exit", { method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual" })
+        .catch(function () {});
+    } catch (e) { /* leave anyway */ }
+    window.location.replace(target);
+  }
+  form.addEventListener("submit", exit);
+  // Shift three times within two seconds; announced to screen readers as it counts.
+  var presses = 0, timer = null;
+  var status = document.getElementById("exit-status");
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") { presses = 0; return; }
+    presses += 1;
+    clearTimeout(timer);
+    timer = setTimeout(function () { presses = 0; if (status) status.textContent = ""; }, 2000);
+    if (status && presses < 3) status.textContent = status.getAttribute(presses === 1 ? "data-two" : "data-one");
+    if (presses >= 3) exit();
+  });
+  // A page brought back from the back-forward cache is blanked, then asked for again:
+  // after a quick exit or a sign-out the server answers with the sign-in page instead.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { blank(); window.location.reload(); }
+  });
+})();

@@ -1,0 +1,377 @@
+"""Pages anyone meets: home, sign-in, registration, quick exit, language, account, card check.
+
+Every page calls the same service functions as the JSON API behind the same capability
+dependencies; it only answers with HTML and reads forms instead of JSON.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from backend.auth import service as auth_service
+from backend.auth.capabilities import Capability
+from backend.auth.dependencies import (
+    Actor,
+    AuthServicesDep,
+    SelfActor,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from backend.auth.rules import _known_time_zones
+from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
+from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
+from backend.core.errors import TandemError
+from backend.core.time import utc_now
+from backend.membership import service as membership_service
+from backend.membership.dependencies import CardSignerDep
+from backend.membership.models import MemberStatus
+from backend.membership.schemas import JoinIn, VerifyIn
+from backend.peerwork import service as peerwork_service
+from backend.room import service as room_service
+from backend.room.models import RoomKind
+from backend.safety import service as safety_service
+from backend.web.dependencies import FormData, OptionalActor
+from backend.web.forms import safe_next, validated
+from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from backend.web.peerwork import visible_shifts
+from backend.web.render import N_, NO_STORE, page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+
+# ---------------------------------------------------------------- home
+
+
+async def upcoming_sessions(session: DbSession, actor: Actor) -> list[tuple[str, object]]:
+    """Support-group sessions to come in her rooms, soonest first, with the room's name."""
+    found: list[tuple[str, object]] = []
+    for room in await room_service.list_my_rooms(session, actor):
+        if room.kind is not RoomKind.SUPPORT_GROUP or room.my_state != "active":
+            continue
+        for row in await room_service.list_group_sessions(session, actor, room.id, upcoming=True):
+            found.append((room.name, row))
+    found.sort(key=lambda pair: pair[1].starts_at)  # type: ignore[attr-defined]
+    return found
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, actor: OptionalActor, session: DbSession) -> Response:
+    if actor is None:
+        return page(request, "sign_in.html", actor=None, title=N_("Sign in"), next="/")
+    membership = await membership_service.load_membership(session, actor.account.id)
+    status = MemberStatus(membership.status)
+    must_sign = await membership_service.unsigned_kinds(session, actor.account.id, status)
+    rooms = await room_service.list_my_rooms(session, actor)
+    votes = []
+    if actor.can(Capability.MEMBERSHIP_VOTE):
+        for vote in await membership_service.list_open_votes(session):
+            try:
+                view = await membership_service.view_vote(
+                    session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote.id
+                )
+            except TandemError:
+                continue
+            if view.i_may_vote and view.my_choice is None:
+                votes.append(view)
+    shifts = []
+    if actor.can(Capability.PEERWORK_WORK):
+        mine = await peerwork_service.my_shifts(session, actor.account.id, since=utc_now())
+        shifts = visible_shifts(actor, mine)[:3]
+    return page(
+        request,
+        "home.html",
+        actor=actor,
+        title=N_("Home"),
+        status=status,
+        must_sign=must_sign,
+        rooms=rooms,
+        sessions=(await upcoming_sessions(session, actor))[:5],
+        votes=votes,
+        shifts=shifts,
+    )
+
+
+# ---------------------------------------------------------------- sign-in and registration
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request, actor: OptionalActor, next: str = "/") -> Response:
+    if actor is not None:
+        return see_other(safe_next(next))
+    return page(request, "sign_in.html", actor=None, title=N_("Sign in"), next=safe_next(next))
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(
+    request: Request,
+    form: FormData,
+    session: DbSession,
+    services: AuthServicesDep,
+    client: ClientKey,
+) -> Response:
+    target = safe_next(form.get("next"))
+    try:
+        body = validated(LoginIn, pseudonym=form.text("pseudonym"), password=form.get("password"))
+        account, issued = await auth_service.log_in(
+            session, services, pseudonym=body.pseudonym, password=body.password, client_key=client
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return page(
+            request,
+            "sign_in.html",
+            actor=None,
+            title=N_("Sign in"),
+            status_code=exc.status_code,
+            next=target,
+            error=exc.message,
+            fields=exc.fields,
+            pseudonym=form.text("pseudonym"),
+        )
+    response = see_other(target)
+    set_session_cookie(request, response, issued)
+    response.set_cookie(LANGUAGE_COOKIE, account.language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_page(request: Request, code: str = "") -> Response:
+    return page(request, "register.html", actor=None, title=N_("Join"), code=code)
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def register(
+    request: Request,
+    form: FormData,
+    session: DbSession,
+    services: AuthServicesDep,
+    client: ClientKey,
+) -> Response:
+    language = form.get("language") or request.cookies.get(LANGUAGE_COOKIE) or "en"
+    code = form.text("invitation_code")
+    try:
+        if code:
+            joined = validated(
+                JoinIn,
+                pseudonym=form.text("pseudonym"),
+                password=form.get("password"),
+                invitation_code=code,
+                language=language,
+            )
+            account, codes = await membership_service.join_with_invitation(
+                session,
+                services,
+                pseudonym=joined.pseudonym,
+                password=joined.password,
+                language=joined.language,
+                code=joined.invitation_code,
+                client_key=client,
+            )
+        else:
+            body = validated(
+                RegisterIn,
+                pseudonym=form.text("pseudonym"),
+                password=form.get("password"),
+                language=language,
+            )
+            account, codes = await auth_service.register_account(
+                session,
+                services,
+                pseudonym=body.pseudonym,
+                password=body.password,
+                language=body.language,
+                client_key=client,
+            )
+        issued = await auth_service.open_session(session, services, account)
+    except TandemError as exc:
+        await session.rollback()
+        return page(
+            request,
+            "register.html",
+            actor=None,
+            title=N_("Join"),
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+            pseudonym=form.text("pseudonym"),
+            code=code,
+        )
+    # The codes are shown on this answer only; it is never stored by the browser.
+    response = page(
+        request,
+        "recovery_codes.html",
+        actor=None,
+        title=N_("Keep these codes safe"),
+        codes=codes,
+        pseudonym=account.pseudonym,
+    )
+    set_session_cookie(request, response, issued)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(actor: SelfActor, session: DbSession, _form: FormData) -> Response:
+    await auth_service.revoke_session(session, actor.session)
+    response = see_other("/sign-in")
+    clear_session_cookie(response)
+    return response
+
+
+# ---------------------------------------------------------------- quick exit
+
+
+@router.post("/exit")
+async def quick_exit(
+    request: Request, actor: OptionalActor, session: DbSession, settings: AppSettings
+) -> Response:
+    """Ends the session and asks the browser to forget this site, then goes elsewhere.
+
+    Works without JavaScript (a plain form); the script calls it in the background after
+    blanking the page. It cannot erase the browser's history: the help text says so.
+    """
+    if actor is not None:
+        await auth_service.revoke_session(session, actor.session)
+    response = Response(
+        status_code=303,
+        headers={
+            **NO_STORE,
+            "Location": settings.quick_exit_url,
+            "Clear-Site-Data": '"cache", "cookies", "storage"',
+        },
+    )
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/leaving-quickly", response_class=HTMLResponse)
+async def quick_exit_help(request: Request, actor: OptionalActor) -> Response:
+    return page(request, "quick_exit_help.html", actor=actor, title=N_("Leaving quickly"))
+
+
+# ---------------------------------------------------------------- language and account
+
+
+@router.post("/language")
+async def choose_language(
+    request: Request, actor: OptionalActor, session: DbSession, form: FormData
+) -> Response:
+    language = form.get("language")
+    target = safe_next(form.get("next"))
+    if language not in LANGUAGE_NAMES:
+        return see_other(target)
+    if actor is not None:
+        await auth_service.update_preferences(session, actor.account.id, language=language)
+    response = see_other(target)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def _account_page(
+    request: Request,
+    actor: Actor,
+    session: DbSession,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    blocked = await safety_service.list_blocked(session, actor.account.id)
+    return page(
+        request,
+        "account.html",
+        actor=actor,
+        title=N_("Account"),
+        status_code=status_code,
+        blocked=blocked,
+        zones=sorted(_known_time_zones()),
+        error=error,
+        fields=fields or {},
+        notice=notice,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    return await _account_page(request, actor, session)
+
+
+@router.post("/account")
+async def update_account(
+    request: Request, actor: SelfActor, session: WriteDbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            PreferencesIn,
+            language=form.get("language") or None,
+            time_zone=form.text("time_zone") or None,
+        )
+        await auth_service.update_preferences(
+            session, actor.account.id, language=body.language, time_zone=body.time_zone
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _account_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    response = see_other("/account?saved=1")
+    if body.language:
+        response.set_cookie(LANGUAGE_COOKIE, body.language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.post("/blocks")
+async def block(request: Request, actor: SelfActor, session: DbSession, form: FormData) -> Response:
+    try:
+        await safety_service.block_account(
+            session, blocker_id=actor.account.id, blocked_id=uuid.UUID(form.get("account_id"))
+        )
+    except ValueError:
+        return await _account_page(
+            request, actor, session, status_code=422, error="Choose someone to block."
+        )
+    return see_other(safe_next(form.get("next"), "/account"))
+
+
+@router.post("/blocks/{account_id}/remove")
+async def unblock(
+    account_id: uuid.UUID, actor: SelfActor, session: DbSession, _form: FormData
+) -> Response:
+    await safety_service.unblock_account(
+        session, blocker_id=actor.account.id, blocked_id=account_id
+    )
+    return see_other("/account")
+
+
+# ---------------------------------------------------------------- public card check
+
+
+@router.get("/verify", response_class=HTMLResponse)
+async def verify_card(
+    request: Request,
+    actor: OptionalActor,
+    session: DbSession,
+    signer: CardSignerDep,
+    code: Annotated[str, Query(max_length=4000)] = "",
+) -> Response:
+    """Anyone, without signing in: valid, expired, revoked or unknown, and nothing more."""
+    code = code.strip()
+    result = None
+    if code:
+        digits = "".join(ch for ch in code if ch.isalnum())
+        body = (
+            VerifyIn(number=code) if len(digits) == 12 and "." not in code else VerifyIn(token=code)
+        )
+        result = await membership_service.verify_card(
+            session, signer, token=body.token, number=body.number
+        )
+    return page(
+        request, "verify.html", actor=actor, title=N_("Check a card"), code=code, result=result
+    )

@@ -1,0 +1,563 @@
+"""Her path (agreements, application, mentor, card), referrals, and the Roots' work."""
+
+import io
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from backend.auth import service as auth_service
+from backend.auth.capabilities import Capability
+from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor
+from backend.auth.models import Account
+from backend.core.dependencies import DbSession, WriteDbSession
+from backend.core.errors import InvalidInput, NotFound, TandemError
+from backend.core.time import utc_now
+from backend.identity.dependencies import VaultDep
+from backend.membership import service as membership_service
+from backend.membership.dependencies import (
+    Applicant,
+    CardSignerDep,
+    CloseContextDep,
+    Interviewer,
+    RootsCoordinator,
+    RootsVoter,
+)
+from backend.membership.models import AgreementKind, MemberStatus, Vote
+from backend.membership.schemas import (
+    ApplicationIn,
+    BallotIn,
+    OpenVoteIn,
+    RecuseIn,
+    ReferralIn,
+    ReportIn,
+)
+from backend.mentoring import service as mentoring_service
+from backend.room import service as room_service
+from backend.web.dependencies import FormData
+from backend.web.forms import validated
+from backend.web.render import N_, page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+
+# ---------------------------------------------------------------- her path
+
+
+async def _agreement_text(session: DbSession, kind: AgreementKind, language: str) -> object:
+    rows = await membership_service.list_agreements(session, kind, current_only=True)
+    by_language = {r.language: r for r in rows}
+    return by_language.get(language) or by_language.get("en") or (rows[0] if rows else None)
+
+
+async def _path_page(request: Request, actor: Actor, session: DbSession, **extra: Any) -> Response:
+    me = actor.account.id
+    membership = await membership_service.load_membership(session, me)
+    status = MemberStatus(membership.status)
+    must_sign = await membership_service.unsigned_kinds(session, me, status)
+    if status is MemberStatus.CANDIDATE:
+        # She signs the active-member rules while she applies.
+        version = await membership_service.current_version(
+            session, AgreementKind.ACTIVE_MEMBER_RULES
+        )
+        signed = version is not None and not await _needs(session, me, version)
+        if version is not None and not signed:
+            must_sign.append(AgreementKind.ACTIVE_MEMBER_RULES)
+    texts = [
+        (kind, await _agreement_text(session, kind, actor.account.language)) for kind in must_sign
+    ]
+    applications = await membership_service.applications_of(session, me)
+    application = applications[0] if applications else None
+    interviewers: list[str] = []
+    vote = None
+    if application is not None:
+        ids = await membership_service.interviewers_of(session, application.id)
+        interviewers = [a.pseudonym for a in [await session.get(Account, i) for i in ids] if a]
+        vote = await membership_service.latest_vote(session, application.id)
+    mentorships = []
+    for m in await mentoring_service.mentorships_of(session, me):
+        mentor = await session.get(Account, m.mentor_id)
+        mentee = await session.get(Account, m.mentee_id)
+        room = await room_service.find_mentoring_room(
+            session, mentor_id=m.mentor_id, mentee_id=m.mentee_id
+        )
+        mentorships.append((m, mentor, mentee, room))
+    card = await membership_service.my_card(session, me)
+    return page(
+        request,
+        "membership.html",
+        actor=actor,
+        title=N_("My path"),
+        membership=membership,
+        status=status,
+        participation=await membership_service.participation_count(session, me),
+        rules=await membership_service.get_rules(session),
+        texts=texts,
+        application=application,
+        interviewers=interviewers,
+        vote=vote,
+        mentorships=mentorships,
+        card=card,
+        **extra,
+    )
+
+
+async def _needs(session: DbSession, account_id: uuid.UUID, version: int) -> bool:
+    missing = await membership_service.unsigned_kinds(session, account_id, MemberStatus.ACTIVE)
+    return AgreementKind.ACTIVE_MEMBER_RULES in missing
+
+
+@router.get("/membership", response_class=HTMLResponse)
+async def my_path(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    return await _path_page(request, actor, session)
+
+
+@router.post("/agreements/{kind}/sign")
+async def sign(
+    request: Request, kind: AgreementKind, actor: SelfActor, session: DbSession, form: FormData
+) -> Response:
+    try:
+        await membership_service.sign_agreement(
+            session,
+            account_id=actor.account.id,
+            kind=kind,
+            version=int(form.get("version") or 0),
+            language=form.get("language") or "en",
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _path_page(
+            request, actor, session, status_code=exc.status_code, error=exc.message
+        )
+    return see_other("/membership?signed=1")
+
+
+@router.post("/applications")
+async def apply(request: Request, actor: Applicant, session: DbSession, form: FormData) -> Response:
+    try:
+        body = validated(ApplicationIn, motivation=form.get("motivation"))
+        await membership_service.submit_application(
+            session,
+            applicant_id=actor.account.id,
+            motivation=body.motivation,
+            working_group_ids=body.working_group_ids,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _path_page(
+            request, actor, session, status_code=exc.status_code, error=exc.message
+        )
+    return see_other("/membership?applied=1")
+
+
+@router.post("/applications/{application_id}/withdraw")
+async def withdraw(
+    application_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
+) -> Response:
+    await membership_service.withdraw_application(
+        session, applicant_id=actor.account.id, application_id=application_id
+    )
+    return see_other("/membership")
+
+
+def qr_svg(token: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(token, error="m").save(
+        buffer, kind="svg", scale=3, xmldecl=False, svgns=True, title="QR", nl=False
+    )
+    return buffer.getvalue().decode()
+
+
+@router.get("/card", response_class=HTMLResponse)
+async def card(
+    request: Request, actor: SelfActor, session: DbSession, signer: CardSignerDep
+) -> Response:
+    found = await membership_service.my_card(session, actor.account.id)
+    if found is None:
+        raise NotFound("You have no card.")
+    token = membership_service.card_token(signer, found, actor.account.pseudonym)
+    return page(
+        request,
+        "card.html",
+        actor=actor,
+        title=N_("My card"),
+        card=found,
+        token=token,
+        qr=qr_svg(token),
+    )
+
+
+# ---------------------------------------------------------------- referrals
+
+
+@router.get("/referrals", response_class=HTMLResponse)
+async def referrals(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    if not actor.can(Capability.MEMBERSHIP_REFER):
+        raise NotFound()
+    rows = await membership_service.list_my_referrals(session, actor.account.id)
+    return page(request, "referrals.html", actor=actor, title=N_("Invite someone"), rows=rows)
+
+
+@router.post("/referrals", response_class=HTMLResponse)
+async def refer(
+    request: Request,
+    actor: SelfActor,
+    session: DbSession,
+    vault: VaultDep,
+    services: AuthServicesDep,
+    form: FormData,
+) -> Response:
+    org = form.get("organisation_id") or None
+    try:
+        body = validated(ReferralIn, organisation_id=org, note=form.get("note"))
+        referral, code = await membership_service.create_referral(
+            session,
+            vault=vault,
+            secret=services.secret,
+            actor_id=actor.account.id,
+            grants=actor.grants,
+            organisation_id=body.organisation_id,
+            note=body.note,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        rows = await membership_service.list_my_referrals(session, actor.account.id)
+        return page(
+            request,
+            "referrals.html",
+            actor=actor,
+            title=N_("Invite someone"),
+            rows=rows,
+            status_code=exc.status_code,
+            error=exc.message,
+        )
+    rows = await membership_service.list_my_referrals(session, actor.account.id)
+    return page(
+        request,
+        "referrals.html",
+        actor=actor,
+        title=N_("Invite someone"),
+        rows=rows,
+        code=code,
+        expires_at=referral.expires_at,
+    )
+
+
+# ---------------------------------------------------------------- Roots
+
+
+@router.get("/votes", response_class=HTMLResponse)
+async def roots(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    """Open votes (for voters) and applications (for readers), each behind its capability."""
+    if not (actor.can(Capability.MEMBERSHIP_VOTE) or actor.can(Capability.MEMBERSHIP_READ)):
+        raise NotFound()
+    votes = []
+    if actor.can(Capability.MEMBERSHIP_VOTE):
+        for vote in await membership_service.list_open_votes(session):
+            try:
+                votes.append(
+                    await membership_service.view_vote(
+                        session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote.id
+                    )
+                )
+            except NotFound:
+                continue
+    applications = []
+    if actor.can(Capability.MEMBERSHIP_READ):
+        for application in await membership_service.list_applications(session, status=None):
+            applicant = await session.get(Account, application.applicant_id)
+            applications.append((application, applicant.pseudonym if applicant else ""))
+    return page(
+        request,
+        "roots.html",
+        actor=actor,
+        title=N_("Roots"),
+        votes=votes,
+        applications=applications,
+    )
+
+
+async def _vote_page(
+    request: Request, actor: Actor, session: DbSession, vote_id: uuid.UUID, **extra: Any
+) -> Response:
+    view = await membership_service.view_vote(
+        session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote_id
+    )
+    report = None
+    if actor.can(Capability.MEMBERSHIP_READ):
+        application, with_report = await membership_service.access_application(
+            session, actor.account.id, actor.grants, view.vote.application_id
+        )
+        if with_report:
+            report = await _report(session, application.id)
+    return page(
+        request,
+        "vote.html",
+        actor=actor,
+        title=N_("Vote"),
+        view=view,
+        report=report,
+        criteria=await membership_service.list_criteria(session),
+        **extra,
+    )
+
+
+async def _report(session: DbSession, application_id: uuid.UUID) -> object:
+    found = await membership_service.report_of(session, application_id)
+    if found is None:
+        return None
+    row, assessments = found
+    author = await session.get(Account, row.written_by)
+    return {
+        "by": author.pseudonym if author else "",
+        "at": row.written_at,
+        "summary": row.summary,
+        "assessments": [(c.title, a.assessment, a.comment) for a, c in assessments],
+    }
+
+
+@router.get("/votes/{vote_id}", response_class=HTMLResponse)
+async def vote(
+    request: Request,
+    vote_id: uuid.UUID,
+    actor: SelfActor,
+    session: WriteDbSession,
+    context: CloseContextDep,
+) -> Response:
+    """Turnout; after the close the outcome. Reading past the deadline closes it (lazy close)."""
+    row = await session.get(Vote, vote_id)
+    if row is not None and row.closed_at is None and utc_now() >= row.deadline:
+        await membership_service.close_vote_if_due(session, vote_id, context)
+    return await _vote_page(request, actor, session, vote_id)
+
+
+@router.post("/votes/{vote_id}/ballot")
+async def cast_ballot(
+    request: Request,
+    vote_id: uuid.UUID,
+    actor: RootsVoter,
+    session: DbSession,
+    context: CloseContextDep,
+    form: FormData,
+) -> Response:
+    notes = {
+        key.removeprefix("note-"): value.strip()
+        for key, value in form.pairs
+        if key.startswith("note-") and value.strip()
+    }
+    try:
+        body = validated(BallotIn, choice=form.get("choice") or None, notes=notes)
+        await membership_service.cast_ballot(
+            session,
+            voter_id=actor.account.id,
+            vote_id=vote_id,
+            choice=body.choice,
+            notes=body.notes,
+            context=context,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _vote_page(
+            request,
+            actor,
+            session,
+            vote_id,
+            status_code=exc.status_code,
+            error=exc.fields.get("choice", exc.message) if exc.fields else exc.message,
+        )
+    return see_other(f"/votes/{vote_id}?saved=1")
+
+
+@router.post("/votes/{vote_id}/recusal")
+async def recuse(
+    request: Request,
+    vote_id: uuid.UUID,
+    actor: RootsVoter,
+    session: DbSession,
+    context: CloseContextDep,
+    form: FormData,
+) -> Response:
+    try:
+        body = validated(RecuseIn, reason=form.text("reason"))
+        await membership_service.recuse(
+            session,
+            voter_id=actor.account.id,
+            vote_id=vote_id,
+            reason=body.reason,
+            context=context,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _vote_page(
+            request,
+            actor,
+            session,
+            vote_id,
+            status_code=exc.status_code,
+            error=exc.fields.get("reason", exc.message) if exc.fields else exc.message,
+        )
+    return see_other(f"/votes/{vote_id}")
+
+
+async def _application_page(
+    request: Request,
+    actor: Actor,
+    session: DbSession,
+    application_id: uuid.UUID,
+    **extra: Any,
+) -> Response:
+    application, with_report = await membership_service.access_application(
+        session, actor.account.id, actor.grants, application_id
+    )
+    if not with_report:
+        return see_other("/membership")
+    applicant = await session.get(Account, application.applicant_id)
+    ids = await membership_service.interviewers_of(session, application.id)
+    interviewers = [a for a in [await session.get(Account, i) for i in ids] if a]
+    return page(
+        request,
+        "application.html",
+        actor=actor,
+        title=N_("Application"),
+        application=application,
+        applicant=applicant.pseudonym if applicant else "",
+        interviewers=interviewers,
+        i_interview=actor.account.id in ids and actor.can(Capability.MEMBERSHIP_INTERVIEW),
+        may_coordinate=actor.can(Capability.MEMBERSHIP_COORDINATE),
+        report=await _report(session, application.id),
+        vote=await membership_service.latest_vote(session, application.id),
+        criteria=await membership_service.list_criteria(session),
+        **extra,
+    )
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+async def application(
+    request: Request, application_id: uuid.UUID, actor: SelfActor, session: DbSession
+) -> Response:
+    return await _application_page(request, actor, session, application_id)
+
+
+@router.post("/applications/{application_id}/interviewers")
+async def assign_interviewers(
+    request: Request,
+    application_id: uuid.UUID,
+    actor: RootsCoordinator,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    try:
+        ids = []
+        for name in [n.strip() for n in form.get("pseudonyms").split(",") if n.strip()]:
+            account = await auth_service.get_account_by_pseudonym(session, name)
+            if account is None:
+                raise InvalidInput(
+                    f"Nobody is called {name}.", fields={"pseudonyms": f"Nobody is called {name}."}
+                )
+            ids.append(account.id)
+        if not ids:
+            raise InvalidInput("Name one to three people.", fields={"pseudonyms": "Required."})
+        await membership_service.assign_interviewers(
+            session,
+            coordinator_id=actor.account.id,
+            application_id=application_id,
+            interviewer_ids=ids,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _application_page(
+            request,
+            actor,
+            session,
+            application_id,
+            status_code=exc.status_code,
+            error=exc.message,
+        )
+    return see_other(f"/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/report")
+async def write_report(
+    request: Request,
+    application_id: uuid.UUID,
+    actor: Interviewer,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    criteria = await membership_service.list_criteria(session)
+    try:
+        body = validated(
+            ReportIn,
+            summary=form.text("summary"),
+            assessments=[
+                {
+                    "criterion_id": str(c.id),
+                    "assessment": form.get(f"assessment-{c.id}") or None,
+                    "comment": form.text(f"comment-{c.id}"),
+                }
+                for c in criteria
+            ],
+        )
+        await membership_service.write_report(
+            session,
+            interviewer_id=actor.account.id,
+            application_id=application_id,
+            summary=body.summary,
+            assessments=[(a.criterion_id, a.assessment, a.comment) for a in body.assessments],
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _application_page(
+            request,
+            actor,
+            session,
+            application_id,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+            values=dict(form.pairs),
+        )
+    return see_other(f"/applications/{application_id}?saved=1")
+
+
+@router.post("/applications/{application_id}/vote")
+async def open_vote(
+    request: Request,
+    application_id: uuid.UUID,
+    actor: RootsCoordinator,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    days = form.get("days")
+    try:
+        deadline = utc_now() + timedelta(days=int(days)) if days else None
+        body = validated(OpenVoteIn, deadline=deadline)
+        vote = await membership_service.open_vote(
+            session,
+            coordinator_id=actor.account.id,
+            application_id=application_id,
+            deadline=body.deadline,
+        )
+    except ValueError:
+        return await _application_page(
+            request,
+            actor,
+            session,
+            application_id,
+            status_code=422,
+            error="Give a number of days.",
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _application_page(
+            request,
+            actor,
+            session,
+            application_id,
+            status_code=exc.status_code,
+            error=exc.message,
+        )
+    return see_other(f"/votes/{vote.id}")

@@ -1,0 +1,382 @@
+"""Rooms and chat, support-group sessions, attendance and feedback, as pages.
+
+Chat works as plain forms; frontend/assets/chat.js adds the live /ws protocol on top.
+"""
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from backend.auth.capabilities import Capability
+from backend.auth.dependencies import Actor, SelfActor
+from backend.core.dependencies import DbSession, WriteDbSession
+from backend.core.errors import Forbidden, InvalidInput, TandemError
+from backend.core.time import utc_now
+from backend.room import rules
+from backend.room import service as room_service
+from backend.room.access import access_room_by_id
+from backend.room.models import RoomKind
+from backend.room.schemas import GroupSessionCreate, MessageCreate, ReportCreate
+from backend.web.dependencies import FormData
+from backend.web.endpoints import upcoming_sessions
+from backend.web.forms import validated
+from backend.web.i18n import zone
+from backend.web.render import N_, page, see_other
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/rooms", response_class=HTMLResponse)
+async def rooms(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    mine = await room_service.list_my_rooms(session, actor)
+    joinable = [
+        r
+        for r in await room_service.list_joinable_rooms(session, actor)
+        if r.id not in {m.id for m in mine if m.my_state == "active"}
+    ]
+    return page(
+        request,
+        "rooms.html",
+        actor=actor,
+        title=N_("Rooms"),
+        mine=[r for r in mine if r.my_state == "active"],
+        invited=[r for r in mine if r.my_state == "invited"],
+        joinable=joinable,
+    )
+
+
+async def room_page(
+    request: Request,
+    actor: Actor,
+    session: DbSession,
+    room_id: uuid.UUID,
+    *,
+    before: int | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    draft: str = "",
+) -> Response:
+    room = await room_service.get_room(session, actor, room_id)
+    access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
+    messages = await room_service.list_messages(
+        session, actor, room_id, before=before, after=None, limit=PAGE_SIZE
+    )
+    members = await room_service.list_members(session, actor, room_id)
+    sessions = []
+    if room.kind is RoomKind.SUPPORT_GROUP:
+        sessions = await room_service.list_group_sessions(session, actor, room_id, upcoming=True)
+    refusal = rules.post_refusal(
+        access.kind,
+        access.view,
+        actor.grants,
+        is_open=access.room.opened_at is not None,
+        now=utc_now(),
+    )
+    return page(
+        request,
+        "room.html",
+        actor=actor,
+        title=N_("Conversation"),
+        status_code=status_code,
+        room=room,
+        messages=messages,
+        earlier=messages[0].seq if messages and messages[0].seq > 1 else None,
+        paged=before is not None,
+        members=members,
+        sessions=sessions,
+        may_post=refusal is None,
+        refusal=refusal,
+        may_facilitate=rules.can_schedule_sessions(access.kind, access.view, actor.grants),
+        client_id=uuid.uuid4().hex,
+        error=error,
+        draft=draft,
+        max_chars=rules.MAX_MESSAGE_CHARS,
+    )
+
+
+@router.get("/rooms/{room_id}", response_class=HTMLResponse)
+async def room(
+    request: Request,
+    room_id: uuid.UUID,
+    actor: SelfActor,
+    session: WriteDbSession,
+    before: int | None = Query(default=None, ge=1),
+) -> Response:
+    """The conversation: the latest page (marked read) or an earlier one."""
+    shown = await room_page(request, actor, session, room_id, before=before)
+    if before is None:
+        head = (await room_service.get_room(session, actor, room_id)).last_seq
+        if head:
+            await room_service.mark_read(session, actor, room_id, head)
+    return shown
+
+
+@router.post("/rooms/{room_id}/messages")
+async def post_message(
+    request: Request, room_id: uuid.UUID, actor: SelfActor, session: DbSession, form: FormData
+) -> Response:
+    """Without JavaScript: the form's client_id makes a double submit one message."""
+    try:
+        body = validated(
+            MessageCreate,
+            client_id=form.get("client_id") or uuid.uuid4().hex,
+            body=form.get("body"),
+        )
+        message, _duplicate = await room_service.post_message(
+            session, actor, room_id, client_id=body.client_id, body=body.body, reply_to=None
+        )
+    except TandemError as exc:
+        await session.rollback()
+        message_text = exc.fields.get("body", exc.message) if exc.fields else exc.message
+        return await room_page(
+            request,
+            actor,
+            session,
+            room_id,
+            status_code=exc.status_code,
+            error=message_text,
+            draft=form.get("body"),
+        )
+    return see_other(f"/rooms/{room_id}#m-{message.seq}")
+
+
+@router.get("/rooms/{room_id}/messages/{seq}/report", response_class=HTMLResponse)
+async def report_form(
+    request: Request, room_id: uuid.UUID, seq: int, actor: SelfActor, session: DbSession
+) -> Response:
+    await access_room_by_id(session, actor.account.id, actor.grants, room_id)
+    return page(
+        request,
+        "report_message.html",
+        actor=actor,
+        title=N_("Report a message"),
+        room_id=room_id,
+        seq=seq,
+    )
+
+
+@router.post("/rooms/{room_id}/messages/{seq}/report")
+async def report_message(
+    request: Request,
+    room_id: uuid.UUID,
+    seq: int,
+    actor: SelfActor,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    try:
+        body = validated(ReportCreate, reason=form.text("reason"))
+        await room_service.report_message(session, actor, room_id, seq, reason=body.reason)
+    except TandemError as exc:
+        await session.rollback()
+        return await room_page(
+            request,
+            actor,
+            session,
+            room_id,
+            status_code=exc.status_code,
+            error=exc.fields.get("reason", exc.message),
+        )
+    return see_other(f"/rooms/{room_id}?reported=1")
+
+
+@router.post("/rooms/{room_id}/join")
+async def join(room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData) -> Response:
+    await room_service.join_room(session, actor, room_id)
+    return see_other(f"/rooms/{room_id}")
+
+
+@router.post("/rooms/{room_id}/leave")
+async def leave(room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData) -> Response:
+    await room_service.leave_room(session, actor, room_id)
+    return see_other("/rooms")
+
+
+@router.post("/rooms/{room_id}/accept")
+async def accept(
+    room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
+) -> Response:
+    await room_service.answer_direct_conversation(session, actor, room_id, accept=True)
+    return see_other(f"/rooms/{room_id}")
+
+
+@router.post("/rooms/{room_id}/decline")
+async def decline(
+    room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
+) -> Response:
+    await room_service.answer_direct_conversation(session, actor, room_id, accept=False)
+    return see_other("/rooms")
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+async def sessions(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    return page(
+        request,
+        "sessions.html",
+        actor=actor,
+        title=N_("Sessions"),
+        sessions=await upcoming_sessions(session, actor),
+    )
+
+
+def _local(day: str, clock: str, zone_name: str) -> datetime:
+    """A date and a time typed in her time zone, as an aware datetime."""
+    try:
+        return datetime.combine(
+            date.fromisoformat(day), time.fromisoformat(clock), tzinfo=zone(zone_name)
+        )
+    except ValueError as exc:
+        raise InvalidInput(
+            "Some fields need attention.", fields={"day": "Give a date and times."}
+        ) from exc
+
+
+async def _schedule_page(
+    request: Request, actor: Actor, session: DbSession, room_id: uuid.UUID, **extra: Any
+) -> Response:
+    room = await room_service.get_room(session, actor, room_id)
+    return page(
+        request,
+        "session_new.html",
+        actor=actor,
+        title=N_("Schedule a session"),
+        room=room,
+        **extra,
+    )
+
+
+@router.get("/rooms/{room_id}/sessions/new", response_class=HTMLResponse)
+async def schedule_form(
+    request: Request, room_id: uuid.UUID, actor: SelfActor, session: DbSession
+) -> Response:
+    if not actor.can(Capability.ROOMS_FACILITATE):
+        raise Forbidden("You do not have permission to do this.", code="missing_capability")
+    return await _schedule_page(request, actor, session, room_id)
+
+
+@router.post("/rooms/{room_id}/sessions")
+async def schedule(
+    request: Request, room_id: uuid.UUID, actor: SelfActor, session: DbSession, form: FormData
+) -> Response:
+    tz = actor.account.time_zone
+    try:
+        body = validated(
+            GroupSessionCreate,
+            starts_at=_local(form.get("day"), form.get("starts"), tz),
+            ends_at=_local(form.get("day"), form.get("ends"), tz),
+            topic=form.text("topic"),
+            language=form.get("language") or actor.account.language,
+        )
+        await room_service.schedule_session(session, actor, room_id, body)
+    except TandemError as exc:
+        await session.rollback()
+        return await _schedule_page(
+            request,
+            actor,
+            session,
+            room_id,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+            values=dict(form.pairs),
+        )
+    return see_other(f"/rooms/{room_id}?scheduled=1")
+
+
+async def _attendance_page(
+    request: Request,
+    actor: Actor,
+    session: DbSession,
+    room_id: uuid.UUID,
+    session_id: uuid.UUID,
+    **extra: Any,
+) -> Response:
+    room = await room_service.get_room(session, actor, room_id)
+    present = {
+        a for a, _ in await room_service.list_attendance(session, actor, room_id, session_id)
+    }
+    group_session = next(
+        (
+            s
+            for s in await room_service.list_group_sessions(session, actor, room_id, upcoming=False)
+            if s.id == session_id
+        ),
+        None,
+    )
+    members = [
+        (m, p)
+        for m, p in await room_service.list_members(session, actor, room_id)
+        if m.account_id != actor.account.id
+    ]
+    submissions, questions = await room_service.feedback_summary(
+        session, actor, room_id, session_id
+    )
+    return page(
+        request,
+        "attendance.html",
+        actor=actor,
+        title=N_("Attendance"),
+        room=room,
+        group_session=group_session,
+        members=members,
+        present=present,
+        submissions=submissions,
+        shown=submissions >= rules.MIN_FEEDBACK_RESPONSES,
+        questions=questions,
+        **extra,
+    )
+
+
+@router.get("/rooms/{room_id}/sessions/{session_id}", response_class=HTMLResponse)
+async def attendance(
+    request: Request,
+    room_id: uuid.UUID,
+    session_id: uuid.UUID,
+    actor: SelfActor,
+    session: DbSession,
+) -> Response:
+    """For the facilitator, on her phone during the session: who came, and the feedback."""
+    return await _attendance_page(request, actor, session, room_id, session_id)
+
+
+@router.post("/rooms/{room_id}/sessions/{session_id}/attendance")
+async def record_attendance(
+    request: Request,
+    room_id: uuid.UUID,
+    session_id: uuid.UUID,
+    actor: SelfActor,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    try:
+        ids = [uuid.UUID(v) for v in form.all("present")]
+        await room_service.record_attendance(session, actor, room_id, session_id, account_ids=ids)
+    except ValueError:
+        return await _attendance_page(
+            request,
+            actor,
+            session,
+            room_id,
+            session_id,
+            status_code=422,
+            error="Choose people from the list.",
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _attendance_page(
+            request,
+            actor,
+            session,
+            room_id,
+            session_id,
+            status_code=exc.status_code,
+            error=exc.message,
+        )
+    return see_other(f"/rooms/{room_id}/sessions/{session_id}?saved=1")
