@@ -42,6 +42,39 @@ def N_(message: str) -> str:
     return message
 
 
+# Words the templates translate from a stored value (statuses, kinds of shift), and the
+# form messages shown most often.
+STORED_WORDS = (
+    N_("Some fields need attention."),
+    N_("This field is required."),
+    N_("Give a date and times."),
+    N_("Choose a name from the list."),
+    N_("This page does not exist."),
+    N_("You do not have permission to do this."),
+    N_("That pseudonym and password do not match an account."),
+    N_("interviewing"),
+    N_("voting"),
+    N_("approved"),
+    N_("rejected"),
+    N_("no_quorum"),
+    N_("withdrawn"),
+    N_("confirmed"),
+    N_("proposed"),
+    N_("accepted"),
+    N_("declined"),
+    N_("refused"),
+    N_("cancelled"),
+    N_("invited"),
+    N_("active"),
+    N_("ended"),
+    N_("outreach"),
+    N_("drop_in"),
+    N_("helpline"),
+    N_("group"),
+    N_("accompaniment"),
+)
+
+
 @dataclass(frozen=True)
 class NavItem:
     href: str
