@@ -1,0 +1,230 @@
+"""Whole jobs done in the browser: a newcomer's path to an active-member card, with live
+chat on the way and the Roots' vote; a coordinator's roster reaching a peer worker."""
+
+import re
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import People, Site, screenshot
+
+pytestmark = pytest.mark.slow
+
+TUESDAY_CIRCLE = "Tuesday circle"
+ROOTS = ("Amara", "Ioana", "Blessing", "Noor")
+
+
+def room_id(site: Site, pseudonym: str, name: str) -> str:
+    with site.api(pseudonym) as api:
+        rooms = api.get("/api/rooms").json()
+    return next(r["id"] for r in rooms if r["name"] == name)
+
+
+class Drops:
+    """Routes one page's /ws through Playwright so the test can cut it like a bad network."""
+
+    def __init__(self, page: Any) -> None:
+        self.blocked = False
+        self.live: list[Any] = []
+        page.route_web_socket(re.compile(r".*/ws$"), self._route)
+
+    def _route(self, ws: Any) -> None:
+        if self.blocked:
+            ws.close(code=1012, reason="network down")
+            return
+        ws.connect_to_server()
+        self.live.append(ws)
+
+    def cut(self) -> None:
+        self.blocked = True
+        for ws in self.live:
+            ws.close(code=1012, reason="network down")
+        self.live.clear()
+
+    def restore(self) -> None:
+        self.blocked = False
+
+
+def test_newcomer_to_card(people: People, site: Site) -> None:
+    """Register, keep the codes, sign, chat live (and resume after a drop), apply; Roots
+    interview and vote; approved; her card checks out on the public page."""
+    with site.api("Amara") as admin:
+        # The demo asks for one confirmed participation before membership; this journey
+        # shows the browser path, so signing the rules is enough here.
+        assert admin.put("/api/membership/rules", json={"participation_required": 0}).is_success
+    pseudonym = f"Rosa {uuid.uuid4().hex[:4]}"
+
+    # She registers: the recovery codes are shown once.
+    rosa_context = people.new()
+    rosa = rosa_context.new_page()
+    rosa.goto("/register")
+    rosa.fill("#pseudonym", pseudonym)
+    rosa.fill("#password", "lanterns under the quiet bridge")
+    rosa.click("main form button[type=submit]")
+    codes = rosa.locator("ol.codes li")
+    assert codes.count() >= 8
+    screenshot(rosa, "recovery-codes")
+    rosa.click("main a.button")
+
+    # She signs the community rules and becomes a member.
+    rosa.wait_for_url("**/membership")
+    screenshot(rosa, "my-path-sign-rules")
+    rosa.click("#sign-community_rules button[type=submit]")
+    expect(rosa.locator(".status-member")).to_be_visible()
+
+    # She joins the Tuesday circle and talks with Ioana, live.
+    rosa.goto("/rooms")
+    rosa.locator("li", has_text=TUESDAY_CIRCLE).locator("button").click()
+    circle = room_id(site, "Ioana", TUESDAY_CIRCLE)
+    rosa.wait_for_url(f"**/rooms/{circle}")
+    ioana = people.signed_in("Ioana")
+    drops = Drops(ioana)
+    ioana.goto(f"/rooms/{circle}")
+    for page in (rosa, ioana):
+        page.wait_for_selector("#conn.live")
+    rosa.fill("#body", f"Hello, I am {pseudonym}")
+    rosa.click("#send-form button")
+    ioana.locator(".message", has_text=f"Hello, I am {pseudonym}").wait_for()
+    ioana.fill("#body", "Welcome! See you on Tuesday.")
+    ioana.click("#send-form button")
+    rosa.locator(".message", has_text="See you on Tuesday").wait_for()
+    screenshot(rosa, "room-chat")
+
+    # Ioana's connection drops; Rosa writes meanwhile; Ioana resumes without duplicates.
+    drops.cut()
+    ioana.wait_for_selector("#conn.offline")
+    for n in (1, 2):
+        rosa.fill("#body", f"While you were away {n}")
+        rosa.click("#send-form button")
+        rosa.locator(".message:not(.pending)", has_text=f"While you were away {n}").wait_for()
+    drops.restore()
+    ioana.wait_for_selector("#conn.live", timeout=20_000)
+    ioana.locator(".message", has_text="While you were away 2").wait_for()
+    for text in (f"Hello, I am {pseudonym}", "While you were away 1", "While you were away 2"):
+        assert ioana.locator(".message", has_text=text).count() == 1, text
+
+    # She applies to become active.
+    rosa.goto("/membership")
+    rosa.fill("#motivation", "I would like to welcome newcomers on Tuesdays.")
+    rosa.click("form[action='/applications'] button")
+    expect(rosa.locator("#application")).to_be_visible()
+    screenshot(rosa, "my-path-application")
+
+    # The Roots coordinator names the interviewer; the interviewer writes the report.
+    blessing = people.signed_in("Blessing")
+    blessing.goto("/votes")
+    blessing.locator("a", has_text=pseudonym).click()
+    application_url = blessing.url
+    blessing.fill("#pseudonyms", "Ioana")
+    blessing.click("form[action$='/interviewers'] button")
+    ioana.goto(application_url)
+    ioana.fill("#summary", "We met for an hour. She listens well and wants to help on Tuesdays.")
+    for fieldset in ioana.locator("#write-report fieldset").all():
+        fieldset.locator("input[value=meets]").check()
+    screenshot(ioana, "interview-report")
+    ioana.click("#write-report button[type=submit]")
+    expect(ioana.locator(".card:not(#write-report)", has_text="We met for an hour")).to_be_visible()
+
+    # She signs the active-member rules; the coordinator opens the vote.
+    rosa.goto("/membership")
+    rosa.click("#sign-active_member_rules button[type=submit]")
+    blessing.goto(application_url)
+    blessing.click("form[action$='/vote'] button")
+    blessing.wait_for_url("**/votes/*")
+    vote_url = blessing.url
+    voters = int(re.findall(r"\d+", blessing.locator("#turnout p").first.inner_text())[1])
+    assert voters >= 3
+
+    # Three Roots vote yes (one changes her mind on the way); any other voter steps aside.
+    for index, name in enumerate(ROOTS):
+        page = blessing if name == "Blessing" else ioana if name == "Ioana" else None
+        page = page or people.signed_in(name)
+        page.goto(vote_url)
+        if index < 3:
+            if index == 0:
+                page.check("input[name=choice][value=no]")
+                page.click("form[action$='/ballot'] button[type=submit]")
+                assert page.locator("input[name=choice][value=no]").is_checked()
+                screenshot(page, "vote-ballot")
+            page.check("input[name=choice][value=yes]")
+            page.click("form[action$='/ballot'] button[type=submit]")
+        elif index < voters:
+            page.locator("details", has=page.locator("form[action$='/recusal']")).locator(
+                "summary"
+            ).click()
+            page.fill("#reason", "I know her from outside the community")
+            page.click("form[action$='/recusal'] button")
+    blessing.goto(vote_url)
+    expect(blessing.locator("#outcome.outcome-approved")).to_be_visible()
+    screenshot(blessing, "vote-result")
+
+    # Approved: her card, with its QR, checks out on the public page for anyone.
+    rosa.goto("/card")
+    number = rosa.locator("#card-number").inner_text()
+    token = rosa.locator("#card-token").text_content() or ""
+    assert token.count(".") == 2
+    assert rosa.locator(".qr svg").count() == 1
+    screenshot(rosa, "card")
+    partner = people.new().new_page()
+    partner.goto("/verify")
+    partner.fill("#code", number)
+    partner.click("main form button")
+    expect(partner.locator(".result-valid")).to_be_visible()
+    assert pseudonym in partner.locator(".result-valid").inner_text()
+    partner.goto("/verify")
+    partner.fill("#code", token)
+    partner.click("main form button")
+    expect(partner.locator(".result-valid")).to_be_visible()
+    screenshot(partner, "verify-card")
+    partner.goto("/verify?code=AAAA-BBBB-CCCC")
+    expect(partner.locator(".result-unknown")).to_be_visible()
+
+
+def test_roster_reaches_the_worker(people: People, site: Site) -> None:
+    """The coordinator adds shifts, generates a roster, sees the week grid, publishes;
+    a peer worker on it finds the shift in her week."""
+    claire = people.signed_in("Claire")
+    claire.goto("/coordination")
+    day = date.today() + timedelta(days=49)
+    claire.select_option("#shift_type_id", label="Drop-in counter")
+    claire.fill("#day", day.isoformat())
+    claire.fill("#starts", "09:00")
+    claire.fill("#ends", "13:00")
+    claire.fill("#place", "Centre")
+    claire.fill("#peers_needed", "2")
+    claire.fill("#repeat", "3")
+    claire.click("#shifts form button[type=submit]")
+    claire.fill("#starts_on", day.isoformat())
+    claire.fill("#ends_on", (day + timedelta(days=2)).isoformat())
+    claire.click("#rosters form button[type=submit]")
+    claire.wait_for_url("**/rosters/*")
+    grid = claire.locator(".roster-grid .shift")
+    assert grid.count() == 3
+    screenshot(claire, "roster-draft")
+
+    # A hand edit that breaks a rule is refused in place, on that shift.
+    first = grid.first
+    first_id = first.get_attribute("id")
+    first.locator("summary").last.click()
+    first.locator("input[name=who]").fill("Hugo")
+    first.locator("form[action$='/assignments'] button").click()
+    # Hugo is a professional; a drop-in counter needs none, so the shift is full for him.
+    edit_error = claire.locator(".shift", has=claire.locator("#edit-error"))
+    expect(edit_error).to_be_visible()
+    assert edit_error.get_attribute("id") == first_id
+    screenshot(claire, "roster-edit-refused")
+
+    claire.click("form[action$='/publish'] button")
+    claire.wait_for_url("**published=1")
+    worker = claire.locator(".roster-grid .shift").first.locator(".people li").first
+    name = worker.inner_text().split("(")[0].strip()
+    assert name
+
+    peer = people.signed_in(name)
+    monday = day - timedelta(days=day.weekday())
+    peer.goto(f"/work?week={monday.isoformat()}")
+    assert peer.locator("#my-week .shift").count() >= 1
+    screenshot(peer, "work-week")
