@@ -36,7 +36,7 @@ from backend.web.dependencies import FormData, OptionalActor
 from backend.web.forms import safe_next, validated
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from backend.web.peerwork import visible_shifts
-from backend.web.render import N_, NO_STORE, page, see_other
+from backend.web.render import N_, NO_STORE, page, page_policy, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -237,6 +237,7 @@ async def quick_exit(
         status_code=303,
         headers={
             **NO_STORE,
+            **page_policy(settings),
             "Location": settings.quick_exit_url,
             "Clear-Site-Data": '"cache", "cookies", "storage"',
         },

@@ -55,6 +55,7 @@ REASONS = {
     "already_on_shift": N_("already on this shift"),
     "not_in_team": N_("not in this team"),
     "time_limit": N_("the search stopped before trying her"),
+    "no_candidates": N_("nobody in the team could take it"),
 }
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -144,7 +145,23 @@ def page(
         **context,
     }
     html = environment.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
+    return HTMLResponse(
+        html, status_code=status_code, headers={**NO_STORE, **page_policy(settings)}
+    )
+
+
+def page_policy(settings: Settings) -> dict[str, str]:
+    """The API's policy, except that the quick-exit form may lead to the exit site: Chromium
+    checks form-action on the redirect too, so without JavaScript the exit would stop."""
+    exit_url = urlsplit(settings.quick_exit_url)
+    exit_origin = f"{exit_url.scheme}://{exit_url.netloc}" if exit_url.netloc else ""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            f"form-action 'self' {exit_origin}".strip()
+        )
+    }
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -3,12 +3,13 @@ chat on the way and the Roots' vote; a coordinator's roster reaching a peer work
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from backend.core.time import utc_now
 from tests.browser.conftest import People, Site, screenshot
 
 pytestmark = pytest.mark.slow
@@ -188,7 +189,7 @@ def test_roster_reaches_the_worker(people: People, site: Site) -> None:
     a peer worker on it finds the shift in her week."""
     claire = people.signed_in("Claire")
     claire.goto("/coordination")
-    day = date.today() + timedelta(days=49)
+    day = utc_now().date() + timedelta(days=49)
     claire.select_option("#shift_type_id", label="Drop-in counter")
     claire.fill("#day", day.isoformat())
     claire.fill("#starts", "09:00")
@@ -197,12 +198,23 @@ def test_roster_reaches_the_worker(people: People, site: Site) -> None:
     claire.fill("#peers_needed", "2")
     claire.fill("#repeat", "3")
     claire.click("#shifts form button[type=submit]")
+    # One more shift than the team can fill: the roster says so, and why.
+    claire.select_option("#shift_type_id", label="Evening round")
+    claire.fill("#day", (day + timedelta(days=3)).isoformat())
+    claire.fill("#starts", "19:00")
+    claire.fill("#ends", "23:00")
+    claire.fill("#peers_needed", "20")
+    claire.fill("#repeat", "1")
+    claire.click("#shifts form button[type=submit]")
     claire.fill("#starts_on", day.isoformat())
-    claire.fill("#ends_on", (day + timedelta(days=2)).isoformat())
+    claire.fill("#ends_on", (day + timedelta(days=3)).isoformat())
     claire.click("#rosters form button[type=submit]")
     claire.wait_for_url("**/rosters/*")
     grid = claire.locator(".roster-grid .shift")
-    assert grid.count() == 3
+    assert grid.count() == 4
+    expect(claire.locator(".roster-grid .shift.short")).to_have_count(1)
+    short = claire.locator(".roster-grid .shift.short .uncovered").first
+    assert short.locator("p").count() >= 2  # how many places are open, and why
     screenshot(claire, "roster-draft")
 
     # A hand edit that breaks a rule is refused in place, on that shift.

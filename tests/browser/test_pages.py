@@ -1,0 +1,226 @@
+"""Quick exit, languages, accessibility (axe-core), weight on a phone, slow networks, and
+pages that still work when JavaScript does not."""
+
+import gzip
+import time
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import People, Site, screenshot
+
+pytestmark = pytest.mark.slow
+
+FIRST_SCREEN_BYTES = 100 * 1024
+JS_GZIPPED_BYTES = 50 * 1024
+
+
+def test_quick_exit_leaves_no_way_back(people: People, site: Site) -> None:
+    page = people.signed_in("Lina")
+    page.goto("/rooms")
+    page.goto("/membership")
+    page.keyboard.press("Shift")
+    expect(page.locator("#exit-status")).not_to_be_empty()
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.wait_for_url(site.exit_url)
+    # The page she was on was replaced in history; the one before it no longer opens.
+    page.go_back()
+    assert "/membership" not in page.url
+    expect(page.locator("#pseudonym")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == "tandem_session"]
+    page.goto("/membership")
+    assert "/sign-in" in page.url
+
+
+def test_quick_exit_button_ends_the_session(people: People, site: Site) -> None:
+    page = people.signed_in("Joy")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "tandem_session")
+    page.goto("/work")
+    page.click("#quick-exit")
+    page.wait_for_url(site.exit_url)
+    # The session itself is over on the server, not only forgotten by this browser.
+    answer = httpx.get(f"{site.url}/api/me", cookies={"tandem_session": cookie["value"]})
+    assert answer.status_code == 401
+
+
+def test_quick_exit_without_javascript(people: People, site: Site) -> None:
+    page = people.signed_in("Dalia", java_script_enabled=False)
+    with page.expect_response(lambda r: r.url.endswith("/exit")) as exit_answer:
+        page.click("#quick-exit")
+    response = exit_answer.value
+    assert response.status == 303
+    assert "cookies" in response.all_headers()["clear-site-data"]
+    page.goto("/membership")
+    assert "/sign-in" in page.url
+
+
+def test_language_switch(people: People, site: Site) -> None:
+    page = people.new().new_page()
+    page.goto("/sign-in")
+    page.select_option("#language-choice", "fr")
+    page.click("footer form.language button")
+    expect(page.locator("h1")).to_have_text("Se connecter")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    screenshot(page, "sign-in-fr")
+    member = people.signed_in("Esther")
+    member.select_option("#language-choice", "ro")
+    member.click("footer form.language button")
+    expect(member.locator("html")).to_have_attribute("lang", "ro")
+    member.goto("/rooms")
+    expect(member.locator("h1")).to_have_text("Camere")
+    with site.api("Esther") as api:
+        assert api.get("/api/me").json()["language"] == "ro"
+        api.patch("/api/me", json={"language": "en"})
+
+
+MAIN_PAGES = {
+    "Lina": ["/", "/rooms", "/sessions", "/membership", "/account"],
+    "Ioana": ["/votes", "/rooms"],
+    "Farah": ["/card", "/membership"],
+    "Joy": ["/work"],
+    "Claire": ["/coordination"],
+}
+
+
+def _serious(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_main_pages(people: People, site: Site) -> None:
+    found: dict[str, list[str]] = {}
+    anonymous = people.new().new_page()
+    for path in ("/sign-in", "/register", "/verify", "/leaving-quickly"):
+        anonymous.goto(path)
+        found[path] = _serious(anonymous)
+        screenshot(anonymous, path.strip("/"))
+    for person, paths in MAIN_PAGES.items():
+        page = people.signed_in(person)
+        for path in paths:
+            page.goto(path)
+            found[f"{person} {path}"] = _serious(page)
+        if person == "Ioana":
+            page.goto("/votes")
+            page.locator("main a[href^='/votes/']").first.click()
+            found["Ioana vote"] = _serious(page)
+            page.locator("main a[href^='/applications/']").count()
+            page.goto("/rooms")
+            page.locator("ul.rooms a").first.click()
+            page.wait_for_selector("#conn.live")
+            found["Ioana room"] = _serious(page)
+        if person == "Claire":
+            page.locator("#rosters a").first.click()
+            found["Claire roster"] = _serious(page)
+    failures = {page: v for page, v in found.items() if v}
+    assert not failures, failures
+
+
+def _first_screen(page: Any, path: str) -> tuple[int, int, float]:
+    """Bytes on the wire for a cold load of one page, the gzipped size of its scripts,
+    and the time to DOMContentLoaded."""
+    client = page.context.new_cdp_session(page)
+    client.send("Network.enable")
+    client.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    sizes: dict[str, int] = {}
+    client.on(
+        "Network.loadingFinished",
+        lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]),
+    )
+    scripts: list[str] = []
+    page.on(
+        "response",
+        lambda r: scripts.append(r.url) if r.request.resource_type == "script" else None,
+    )
+    start = time.monotonic()
+    page.goto(path, wait_until="domcontentloaded")
+    ready = time.monotonic() - start
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    js = sum(len(gzip.compress(httpx.get(url).content)) for url in scripts)
+    return sum(sizes.values()), js, ready
+
+
+def test_first_screen_weight_on_a_phone(people: People, site: Site) -> None:
+    page = people.signed_in("Lina")
+    transferred, js, _ = _first_screen(page, "/")
+    print(f"first screen (home): {transferred} bytes transferred, scripts {js} bytes gzipped")
+    assert transferred <= FIRST_SCREEN_BYTES
+    assert js <= JS_GZIPPED_BYTES
+    screenshot(page, "home")
+    page.goto("/rooms")
+    page.locator("ul.rooms a").first.click()
+    room = page.url
+    transferred, js, _ = _first_screen(page, room)
+    print(f"room page: {transferred} bytes transferred, scripts {js} bytes gzipped")
+    assert transferred <= FIRST_SCREEN_BYTES
+    assert js <= JS_GZIPPED_BYTES
+
+
+def test_interactive_quickly_on_a_slow_network(people: People, site: Site) -> None:
+    """Chromium's throttling at a slow 3G profile: 400 ms round trips, 400 kbit/s down."""
+    page = people.signed_in("Lina")
+    client = page.context.new_cdp_session(page)
+    client.send("Network.enable")
+    client.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 400,
+            "downloadThroughput": 400 * 1024 // 8,
+            "uploadThroughput": 400 * 1024 // 8,
+        },
+    )
+    client.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    start = time.monotonic()
+    page.goto("/", wait_until="domcontentloaded")
+    ready = time.monotonic() - start
+    page.goto("/rooms", wait_until="domcontentloaded")
+    page.locator("ul.rooms a").first.click()
+    page.wait_for_selector("#conn.live", timeout=20_000)
+    live = time.monotonic() - start
+    print(f"slow 3G: home ready in {ready:.2f} s; a room live in {live:.2f} s")
+    assert ready < 4
+    assert live < 12
+
+
+def test_room_readable_and_usable_without_javascript(people: People, site: Site) -> None:
+    page = people.signed_in("Lina", java_script_enabled=False)
+    page.goto("/rooms")
+    page.locator("ul.rooms a", has_text="Tuesday circle").click()
+    assert page.locator("#messages .message").count() > 0
+    expect(page.locator("#conn")).to_be_hidden()
+    page.fill("#body", "Written without JavaScript")
+    page.click("#send-form button")
+    expect(page.locator(".message", has_text="Written without JavaScript")).to_have_count(1)
+
+
+def test_a_form_sent_twice_stores_one_message(site: Site) -> None:
+    """A double tap on Send without JavaScript: the form's client_id makes it one message."""
+    with site.api("Lina") as api:
+        room = next(r["id"] for r in api.get("/api/rooms").json() if r["name"] == "Tuesday circle")
+    with httpx.Client(base_url=site.url) as client:
+        client.post("/sign-in", data={"pseudonym": "Lina", "password": "tandem-demo-walk"})
+        form = {"client_id": "double-tap-1", "body": "Sent twice by mistake"}
+        for _ in range(2):
+            assert client.post(f"/rooms/{room}/messages", data=form).status_code == 303
+        page = client.get(f"/rooms/{room}").text
+    assert page.count("Sent twice by mistake") == 1
+
+
+def test_personal_pages_are_not_cached(site: Site) -> None:
+    with httpx.Client(base_url=site.url) as client:
+        client.post("/sign-in", data={"pseudonym": "Lina", "password": "tandem-demo-walk"})
+        for path in ("/", "/membership", "/rooms", "/account"):
+            answer = client.get(path)
+            assert answer.status_code == 200
+            assert "no-store" in answer.headers["cache-control"]
+        assert "public" in client.get("/assets/app.js").headers["cache-control"]
