@@ -1,0 +1,255 @@
+"""The web pages over HTTP: the same capability checks as the API, answered as pages."""
+
+import uuid
+
+import httpx
+from fastapi import FastAPI
+
+from backend.auth.capabilities import Role
+from tests.conftest import PASSWORD, Person, person_with
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+async def signed_in(client: httpx.AsyncClient, person: Person) -> httpx.AsyncClient:
+    response = await client.post(
+        "/sign-in", data={"pseudonym": person.pseudonym, "password": PASSWORD, "next": "/"}
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+class TestSignIn:
+    async def test_unknown_password_says_so_on_the_form(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        response = await client.post(
+            "/sign-in", data={"pseudonym": member.pseudonym, "password": "wrong one"}
+        )
+        assert response.status_code == 401
+        assert "do not match an account" in response.text
+        assert 'value="Lina"' in response.text
+
+    async def test_a_page_asks_her_to_sign_in_first(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/membership?x=1")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/sign-in?next=%2Fmembership%3Fx%3D1"
+
+    async def test_next_never_leaves_the_site(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        response = await client.post(
+            "/sign-in",
+            data={"pseudonym": "Lina", "password": PASSWORD, "next": "//elsewhere.example/"},
+        )
+        assert response.headers["location"] == "/"
+
+    async def test_api_errors_stay_json(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/me")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthenticated"
+
+
+class TestRegister:
+    async def test_codes_are_shown_once_and_she_is_signed_in(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/register",
+            data={"pseudonym": "Rosa", "password": "lanterns under the quiet bridge"},
+        )
+        assert response.status_code == 200
+        assert response.text.count("<code>") >= 8
+        assert "no-store" in response.headers["cache-control"]
+        me = await client.get("/api/me")
+        assert me.json()["pseudonym"] == "Rosa"
+
+    async def test_a_weak_password_is_refused_next_to_the_field(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post("/register", data={"pseudonym": "Rosa", "password": "123"})
+        assert response.status_code == 422
+        assert 'id="password-error"' in response.text or "password" in response.text.lower()
+        assert (await client.get("/api/me")).status_code == 401
+
+
+class TestSameChecksAsTheApi:
+    async def test_a_newcomer_sees_no_roots_pages(
+        self, client: httpx.AsyncClient, newcomer: Person
+    ) -> None:
+        await signed_in(client, newcomer)
+        assert (await client.get("/votes")).status_code == 404
+        vote = uuid.uuid4()
+        response = await client.post(f"/votes/{vote}/ballot", data={"choice": "yes"})
+        assert response.status_code == 403
+        assert "permission" in response.text
+
+    async def test_a_member_cannot_open_a_roster(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        assert (await client.get(f"/rosters/{uuid.uuid4()}")).status_code == 403
+        assert (await client.get(f"/coordination/{uuid.uuid4()}")).status_code == 404
+
+    async def test_a_room_she_is_not_in_does_not_exist_for_her(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        created = await client.post(
+            "/api/rooms",
+            json={"kind": "working_group", "name": "Outreach materials"},
+            headers=facilitator.auth,
+        )
+        assert created.status_code == 201, created.text
+        await signed_in(client, member)
+        response = await client.get(f"/rooms/{created.json()['id']}")
+        assert response.status_code == 404
+        assert "Outreach materials" not in response.text
+
+    async def test_a_form_from_another_site_is_refused(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        response = await client.post(
+            "/account", data={"time_zone": "Europe/Rome"}, headers={"origin": "https://evil.test"}
+        )
+        assert response.status_code == 403
+        me = (await client.get("/api/me")).json()
+        assert me["time_zone"] != "Europe/Rome"
+
+
+class TestChat:
+    async def test_posting_twice_with_one_client_id_stores_one_message(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        room = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "support_group", "name": "Tuesday circle"},
+                headers=facilitator.auth,
+            )
+        ).json()["id"]
+        await signed_in(client, member)
+        assert (await client.post(f"/rooms/{room}/join")).status_code == 303
+        for _ in range(2):
+            sent = await client.post(
+                f"/rooms/{room}/messages", data={"client_id": "tap-1", "body": "See you Tuesday"}
+            )
+            assert sent.status_code == 303
+        page = await client.get(f"/rooms/{room}")
+        assert page.text.count("See you Tuesday") == 1
+        history = await client.get(f"/api/rooms/{room}/messages", headers=facilitator.auth)
+        assert [m["body"] for m in history.json()] == ["See you Tuesday"]
+
+    async def test_an_empty_message_is_refused_on_the_page(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        room = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "support_group", "name": "Tuesday circle"},
+                headers=facilitator.auth,
+            )
+        ).json()["id"]
+        await signed_in(client, member)
+        await client.post(f"/rooms/{room}/join")
+        sent = await client.post(f"/rooms/{room}/messages", data={"client_id": "x", "body": ""})
+        assert sent.status_code == 422
+        assert 'role="alert"' in sent.text
+
+
+class TestQuickExit:
+    async def test_exit_ends_the_session_and_clears_the_site(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        response = await client.post("/exit")
+        assert response.status_code == 303
+        assert response.headers["location"] == "https://www.wikipedia.org/"
+        assert response.headers["clear-site-data"] == '"cache", "cookies", "storage"'
+        assert "https://www.wikipedia.org" in response.headers["content-security-policy"]
+        assert (await client.get("/api/me")).status_code == 401
+
+    async def test_every_page_has_the_exit_and_no_revealing_title(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        for path in ("/", "/rooms", "/membership", "/account", "/sessions"):
+            page = await client.get(path)
+            assert page.status_code == 200, path
+            assert 'action="/exit"' in page.text
+            assert "no-store" in page.headers["cache-control"]
+            title = page.text.split("<title>")[1].split("</title>")[0]
+            assert title.endswith("· Tandem")
+            for word in ("traffick", "survivor", "victim"):
+                assert word not in page.text.lower()
+
+
+class TestLanguages:
+    async def test_anonymous_pages_follow_the_browser_then_the_switch(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        page = await client.get("/sign-in", headers={"accept-language": "it-IT,it;q=0.9"})
+        assert '<html lang="it"' in page.text
+        assert "Accedi" in page.text
+        switched = await client.post("/language", data={"language": "ro", "next": "/sign-in"})
+        assert switched.headers["location"] == "/sign-in"
+        page = await client.get("/sign-in")
+        assert "Intră în cont" in page.text
+
+    async def test_her_choice_is_kept_on_her_account(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        await client.post("/language", data={"language": "es", "next": "/"})
+        client.cookies.delete("tandem_lang")
+        assert (await client.get("/api/me")).json()["language"] == "es"
+        assert "Salas" in (await client.get("/rooms")).text
+
+    async def test_romanian_has_three_plural_forms(self, member: Person) -> None:
+        from backend.web.i18n import Speaker
+
+        say = Speaker("ro", "Europe/Bucharest")
+        one, few, many = (
+            say.ngettext("%(num)d new message", "%(num)d new messages", n) for n in (1, 5, 25)
+        )
+        assert (one, few, many) == ("1 mesaj nou", "5 mesaje noi", "25 de mesaje noi")
+
+    async def test_dates_in_her_zone_and_language(self) -> None:
+        from datetime import UTC, datetime
+
+        from backend.web.i18n import Speaker
+
+        moment = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
+        assert Speaker("fr", "Europe/Paris").clock(moment) == "18:30"
+        assert "martie" in Speaker("ro", "Europe/Bucharest").day(moment, "long")
+
+
+def test_every_message_is_translated() -> None:
+    """Each message the pages use has a translation in every language's catalog."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[3]
+    used: set[str] = set()
+    for directory in ("backend/web", "frontend/templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            root / directory,
+            method_map=[("**.py", "python"), ("**.html", "jinja2")],
+            keywords={"_": None, "N_": None, "ngettext": (1, 2), "gettext": None},
+        ):
+            used.add(message if isinstance(message, str) else message[0])
+    for language in ("fr", "it", "es", "ro"):
+        with (root / "frontend/locale" / language / "LC_MESSAGES/messages.po").open("rb") as po:
+            catalog = read_po(po)
+        translated = {
+            (m.id if isinstance(m.id, str) else m.id[0])
+            for m in catalog
+            if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+        }
+        missing = sorted(used - translated)
+        assert not missing, (language, missing)
