@@ -16,11 +16,15 @@
     if (gone) return;
     gone = true;
     blank();
+    // The page is blank already; leave once the server has ended the session (so Back
+    // finds nothing), or after a second and a half on a bad network, whichever is first.
+    var left = false;
+    var leave = function () { if (!left) { left = true; window.location.replace(target); } };
+    setTimeout(leave, 1500);
     try {
       fetch("/exit", { method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual" })
-        .catch(function () {});
-    } catch (e) { /* leave anyway */ }
-    window.location.replace(target);
+        .then(leave, leave);
+    } catch (e) { leave(); }
   }
   form.addEventListener("submit", exit);
   // Shift three times within two seconds; announced to screen readers as it counts.

@@ -240,3 +240,28 @@ def test_roster_reaches_the_worker(people: People, site: Site) -> None:
     peer.goto(f"/work?week={monday.isoformat()}")
     assert peer.locator("#my-week .shift").count() >= 1
     screenshot(peer, "work-week")
+
+
+def test_facilitator_plans_a_session_and_takes_attendance(people: People, site: Site) -> None:
+    circle = room_id(site, "Ioana", TUESDAY_CIRCLE)
+    ioana = people.signed_in("Ioana")
+    ioana.goto(f"/rooms/{circle}")
+    ioana.click(f"a[href='/rooms/{circle}/sessions/new']")
+    tomorrow = utc_now().date() + timedelta(days=1)
+    ioana.fill("#day", tomorrow.isoformat())
+    ioana.fill("#starts", "18:00")
+    ioana.fill("#ends", "19:30")
+    ioana.fill("#topic", "Sleep and rest")
+    ioana.click("main form button[type=submit]")
+    session_link = ioana.locator("li", has_text="Sleep and rest").locator("a")
+    expect(session_link).to_be_visible()
+    session_link.click()
+    lina = ioana.locator("label.check", has_text="Lina").locator("input")
+    lina.check()
+    ioana.click("form.attendance button[type=submit]")
+    ioana.wait_for_url("**saved=1")
+    expect(ioana.locator("label.check", has_text="Lina").locator("input")).to_be_checked()
+    screenshot(ioana, "attendance")
+    member = people.signed_in("Lina")
+    member.goto("/sessions")
+    expect(member.locator("li", has_text="Sleep and rest")).to_be_visible()
