@@ -118,5 +118,8 @@ class Speaker:
     def weekday(self, value: date) -> str:
         return format_date(value, "EEEE d MMM", locale=self.language)
 
+    def weekday_name(self, value: date) -> str:
+        return format_date(value, "EEEE", locale=self.language)
+
     def locale_name(self) -> str:
         return Locale.parse(self.language).get_display_name() or self.language

@@ -2,6 +2,7 @@
 pages that still work when JavaScript does not."""
 
 import gzip
+import re
 import time
 from typing import Any
 
@@ -224,3 +225,34 @@ def test_personal_pages_are_not_cached(site: Site) -> None:
             assert answer.status_code == 200
             assert "no-store" in answer.headers["cache-control"]
         assert "public" in client.get("/assets/app.js").headers["cache-control"]
+
+
+def test_worker_and_referral_forms(site: Site) -> None:
+    """The forms the journeys above do not click: availability, the calendar address, an
+    invitation code that lets someone join vouched."""
+    with httpx.Client(base_url=site.url) as joy:
+        joy.post("/sign-in", data={"pseudonym": "Joy", "password": "tandem-demo-walk"})
+        page = joy.get("/work").text
+        action = re.findall(r'action="(/work/organisations/[^"]+/availability)"', page)[0]
+        form = {f"day-{d}": "yes" for d in range(5)}
+        form.update({f"from-{d}": "09:00" for d in range(7)})
+        form.update({f"to-{d}": "17:30" for d in range(7)})
+        assert joy.post(action, data=form).status_code == 303
+        assert joy.get("/work").text.count('value="yes" checked') == 5
+        answer = joy.post("/work/calendar").text
+        feed = re.findall(r'id="calendar-url">([^<]+)<', answer)[0]
+        assert httpx.get(feed).status_code == 200
+    with httpx.Client(base_url=site.url) as amara:
+        amara.post("/sign-in", data={"pseudonym": "Amara", "password": "tandem-demo-walk"})
+        code = re.findall(r'id="invitation-code">([^<]+)<', amara.post("/referrals").text)[0]
+    with httpx.Client(base_url=site.url) as newcomer:
+        joined = newcomer.post(
+            "/register",
+            data={
+                "pseudonym": "Nadia",
+                "password": "quiet river behind the mill",
+                "invitation_code": code,
+            },
+        )
+        assert joined.status_code == 200
+        assert newcomer.get("/api/membership/me").json()["vouched"] is True
