@@ -8,6 +8,7 @@ import gettext
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 
 from backend.core.schemas import SUPPORTED_LANGUAGES
 
@@ -117,6 +119,10 @@ class Speaker:
 
     def weekday(self, value: date) -> str:
         return format_date(value, "EEEE d MMM", locale=self.language)
+
+    def money(self, minor: int, currency: str) -> str:
+        """Amounts are kept in minor units (cents); shown in her locale's way."""
+        return format_currency(Decimal(minor) / 100, currency, locale=self.language)
 
     def weekday_name(self, value: date) -> str:
         return format_date(value, "EEEE", locale=self.language)

@@ -19,21 +19,26 @@ from backend.core.time import utc_now
 from backend.identity.dependencies import VaultDep
 from backend.membership import service as membership_service
 from backend.membership.dependencies import (
+    AgreementEditor,
     Applicant,
     CardSignerDep,
     CloseContextDep,
     Interviewer,
     RootsCoordinator,
     RootsVoter,
+    SettingsEditor,
 )
 from backend.membership.models import AgreementKind, MemberStatus, Vote
 from backend.membership.schemas import (
+    AgreementIn,
     ApplicationIn,
     BallotIn,
+    CriterionIn,
     OpenVoteIn,
     RecuseIn,
     ReferralIn,
     ReportIn,
+    RulesIn,
 )
 from backend.mentoring import service as mentoring_service
 from backend.room import service as room_service
@@ -561,3 +566,140 @@ async def open_vote(
             error=exc.message,
         )
     return see_other(f"/votes/{vote.id}")
+
+
+# ---------------------------------------------------------------- admin
+
+
+RULE_FIELDS = (
+    ("participation_required", N_("Times a newcomer takes part before she is a member")),
+    ("quorum_percent", N_("Quorum: ballots cast, in percent of the voters")),
+    ("threshold_percent", N_("Yes needed, in percent of yes and no")),
+    ("min_ballots_for_tally", N_("Fewest ballots before the exact count is shown")),
+    ("min_active_days_to_vote", N_("Days as an active member before voting")),
+    ("vote_days", N_("Days a vote stays open")),
+    ("referrals_per_period", N_("Invitations an active member may give per period")),
+    ("referral_period_days", N_("Days in that period")),
+    ("inactive_after_days", N_("Days without taking part before a break")),
+    ("card_valid_days", N_("Days a card is valid")),
+)
+
+
+async def _admin_page(request: Request, actor: Actor, session: DbSession, **extra: Any) -> Response:
+    if not (actor.can(Capability.SETTINGS_MANAGE) or actor.can(Capability.AGREEMENTS_MANAGE)):
+        raise NotFound()
+    agreements = [
+        (kind, await membership_service.list_agreements(session, kind, current_only=True))
+        for kind in AgreementKind
+    ]
+    return page(
+        request,
+        "admin.html",
+        actor=actor,
+        title=N_("Settings"),
+        rules=await membership_service.get_rules(session),
+        rule_fields=RULE_FIELDS,
+        criteria=await membership_service.list_criteria(session),
+        agreements=agreements,
+        **extra,
+    )
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin(request: Request, actor: SelfActor, session: DbSession) -> Response:
+    return await _admin_page(request, actor, session)
+
+
+@router.post("/admin/rules")
+async def update_rules(
+    request: Request, actor: SettingsEditor, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(RulesIn, **{name: form.get(name) or None for name, _ in RULE_FIELDS})
+        await membership_service.update_rules(
+            session, actor_id=actor.account.id, changes=body.model_dump(exclude_none=True)
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _admin_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other("/admin?saved=1")
+
+
+@router.post("/admin/agreements")
+async def publish_agreement(
+    request: Request, actor: AgreementEditor, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            AgreementIn,
+            kind=form.get("kind") or None,
+            language=form.get("language") or None,
+            title=form.text("title"),
+            body=form.text("body"),
+            version=form.get("version") or None,
+        )
+        await membership_service.publish_agreement(
+            session,
+            admin_id=actor.account.id,
+            kind=body.kind,
+            language=body.language,
+            title=body.title,
+            body=body.body,
+            version=body.version,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _admin_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other("/admin?saved=1#agreements")
+
+
+@router.post("/admin/criteria")
+async def add_criterion(
+    request: Request, actor: SettingsEditor, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            CriterionIn, title=form.text("title"), description=form.text("description")
+        )
+        await membership_service.add_criterion(
+            session,
+            admin_id=actor.account.id,
+            title=body.title,
+            description=body.description,
+            position=body.position,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _admin_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other("/admin?saved=1#criteria")
+
+
+@router.post("/admin/criteria/{criterion_id}/archive")
+async def archive_criterion(
+    criterion_id: uuid.UUID, actor: SettingsEditor, session: DbSession, _f: FormData
+) -> Response:
+    await membership_service.archive_criterion(
+        session, admin_id=actor.account.id, criterion_id=criterion_id
+    )
+    return see_other("/admin#criteria")

@@ -704,6 +704,32 @@ async def publish_roster(
     return see_other(f"/rosters/{roster_id}?published=1")
 
 
+@router.get("/coordination/{organisation_id}/grant-report", response_class=HTMLResponse)
+async def grant_report(
+    request: Request,
+    organisation_id: uuid.UUID,
+    actor: Scheduler,
+    session: DbSession,
+    starts_on: date,
+    ends_on: date,
+) -> Response:
+    """Hours and cost per grant from approved hours, as GET /api/…/grant-report."""
+    organisation = await access.access_organisation(
+        session, actor.grants, organisation_id, SCHEDULE
+    )
+    lines = await peerwork_service.grant_report(session, organisation_id, starts_on, ends_on)
+    return page(
+        request,
+        "grant_report.html",
+        actor=actor,
+        title=N_("Grant report"),
+        organisation=organisation,
+        lines=lines,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+
+
 @router.post("/timesheets/{timesheet_id}/{decision}")
 async def decide_timesheet(
     timesheet_id: uuid.UUID, decision: str, actor: Scheduler, session: DbSession, form: FormData

@@ -83,6 +83,7 @@ MAIN_PAGES = {
     "Farah": ["/card", "/membership"],
     "Joy": ["/work"],
     "Claire": ["/coordination"],
+    "Amara": ["/admin"],
 }
 
 

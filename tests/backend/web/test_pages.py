@@ -253,3 +253,30 @@ def test_every_message_is_translated() -> None:
         }
         missing = sorted(used - translated)
         assert not missing, (language, missing)
+
+
+class TestAdminSettings:
+    async def test_an_admin_changes_the_rules_and_a_wrong_value_is_shown(
+        self, client: httpx.AsyncClient, admin: Person
+    ) -> None:
+        await signed_in(client, admin)
+        assert (await client.get("/admin")).status_code == 200
+        saved = await client.post("/admin/rules", data={"vote_days": "9"})
+        assert saved.status_code == 303
+        rules = await client.get("/api/membership/rules", headers=admin.auth)
+        assert rules.json()["vote_days"] == 9
+        refused = await client.post("/admin/rules", data={"vote_days": "0"})
+        assert refused.status_code == 422
+        assert 'id="vote_days-error"' in refused.text
+
+    async def test_a_member_has_no_settings(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        assert (await client.get("/admin")).status_code == 404
+        assert (await client.post("/admin/rules", data={"vote_days": "9"})).status_code == 403
+        published = await client.post(
+            "/admin/agreements",
+            data={"kind": "community_rules", "language": "en", "title": "Rules", "body": "x" * 30},
+        )
+        assert published.status_code == 403
