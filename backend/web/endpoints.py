@@ -5,6 +5,7 @@ dependencies; it only answers with HTML and reads forms instead of JSON.
 """
 
 import uuid
+import zoneinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,7 +20,6 @@ from backend.auth.dependencies import (
     clear_session_cookie,
     set_session_cookie,
 )
-from backend.auth.rules import _known_time_zones
 from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
 from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
 from backend.core.errors import TandemError
@@ -287,7 +287,7 @@ async def _account_page(
         title=N_("Account"),
         status_code=status_code,
         blocked=blocked,
-        zones=sorted(_known_time_zones()),
+        zones=sorted(zoneinfo.available_timezones()),
         error=error,
         fields=fields or {},
         notice=notice,

@@ -68,8 +68,7 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
         version = await membership_service.current_version(
             session, AgreementKind.ACTIVE_MEMBER_RULES
         )
-        signed = version is not None and not await _needs(session, me, version)
-        if version is not None and not signed:
+        if version is not None and await _active_rules_unsigned(session, me):
             must_sign.append(AgreementKind.ACTIVE_MEMBER_RULES)
     texts = [
         (kind, await _agreement_text(session, kind, actor.account.language)) for kind in must_sign
@@ -110,7 +109,9 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
     )
 
 
-async def _needs(session: DbSession, account_id: uuid.UUID, version: int) -> bool:
+async def _active_rules_unsigned(session: DbSession, account_id: uuid.UUID) -> bool:
+    """unsigned_kinds lists the active-member rules from active on; a candidate signs
+    them while she applies, so ask as if she were active."""
     missing = await membership_service.unsigned_kinds(session, account_id, MemberStatus.ACTIVE)
     return AgreementKind.ACTIVE_MEMBER_RULES in missing
 
