@@ -17,6 +17,7 @@ from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -56,7 +57,12 @@ def build_runtime(settings: Settings) -> Runtime:
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        auth=auth_service.AuthServices.build(
+            settings,
+            hashing,
+            keys.secret,
+            duress_alerts=[safeguarding_service.raise_duress_case],
+        ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
