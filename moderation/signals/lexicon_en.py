@@ -14,6 +14,8 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:drop|leave|slide|send|give|share|pass|text|dm|pm) (?:me|us) (?:<YOUR>|a|the|some)"
+            r" (?:\w+ )?(?:digits|number|contact|deets|phone|cell|mobile)\b",
             r"\b<YOUR> (?:(?:phone|mobile|cell|private|personal|new|real|whatsapp) )?"
             r"(?:number|numba|nummer|num|nr|digits|contact details|contact|deets)\b"
             r"(?! one\b| 1\b| of\b)",
@@ -25,6 +27,9 @@ LEXICON = lexicon(
             r"\bhow (?:can|do|could) (?:i|we) (?:reach|call|text|contact) <YOU>\b(?! here)",
         ),
         r.APP_HANDLE_REQUEST: (
+            (r"<APP>", r"\b(?:private|privately|inbox|dm|pm|priv)\b"),
+            r"\b(?:on|in) the gram\b",
+            r"\b(?:come|move|go|switch|jump|let'?s go|lets go) (?:over )?(?:on|to|onto|in) <APP>",
             r"\b(?:add|text|message|msg|write|dm|pm|hmu|hit me up|find|follow|talk|chat|contact"
             r"|reach|call|ping|send)(?: <ME>)?(?: (?:a|an|your) (?:message|msg|text|dm|note))?"
             r" (?:on|in|via|at|over|by|thru|through|to) <APP>",
@@ -37,6 +42,14 @@ LEXICON = lexicon(
             r"\b<APP> me\b",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:closest|nearest|near|next) to (?:you|u|your place|ur place|where you live)\b",
+            r"\bwhere (?:are|r) (?:you|u) (?:based|located|staying|living)\b",
+            (
+                r"\b(?:which|what) (?:area|part of (?:town|the city)|neighbou?rhood|district"
+                r"|metro stop|bus stop|stop|station|zone|borough|suburb|street|hotel|shelter"
+                r"|hostel)\b",
+                r"\b(?:you|u|your|ur)\b",
+            ),
             r"\bwhere (?:do|did|d'?|are|r) <YOU> (?:live|living|stay|staying|sleep|sleeping|work"
             r"|working|reside|based|at|now|currently|these days|at the moment)\b(?! on\b)",
             r"\bwhere (?:is|'s|s) <YOUR> (?:place|house|home|flat|apartment|room|shelter|hostel"
@@ -52,11 +65,18 @@ LEXICON = lexicon(
             r"\bwhere (?:can|could) (?:i|we) (?:find|meet|see|pick up|visit) <YOU>\b",
         ),
         r.STREET_ADDRESS: (
-            r"\b\d{1,5}[a-z]? (?:[a-z']+ ){1,3}(?:street|st|road|rd|avenue|ave|lane|ln|drive"
+            # "40 minutes from my place" is not an address: no small words between.
+            r"\b\d{1,5}[a-z]? (?:(?!(?:minutes?|mins?|hours?|days?|weeks?|years?|from|to|my|your"
+            r"|our|the|a|of|in|at|for|and|or|on)\b)[a-z']+ ){1,3}(?:street|st|road|rd|avenue|ave|lane|ln|drive"
             r"|close|way|place|square|terrace|crescent|court|boulevard|blvd|gardens|grove|mews"
             r"|parade)\b",
         ),
         r.JOB_OFFER: (
+            r"\b(?:placing|places|sending|sends|bringing|brings|takes|recruit(?:s|ing)?|hires|hiring"
+            r"|needs|need|looking for|wants|seeks|seeking)(?: \w+){0,2} (?:girls|women|ladies)\b",
+            r"\bpays? (?:really |very )?well\b",
+            r"\b(?:you(?:'ll| will| can| could)?|u) (?:start |easily )?(?:earn|make)"
+            r" (?:\w+ ){0,3}?(?:money|cash|more|from day one|a lot|\d+)",
             r"\b(?:job|work|position|opening|vacancy|contract|gig|opportunity) (?:for|4) <YOU>\b",
             r"\b(?:find|get|give|offer|arrange|sort out|line up|set up) <YOU> (?:up )?(?:with )?"
             r"(?:a |some )?(?:\w+ )?(?:job|work|position|contract|placement|gig)\b",
@@ -74,6 +94,11 @@ LEXICON = lexicon(
             r"(?:month|week|day|night|hour)\b",
         ),
         r.TRAVEL_OFFER: (
+            (
+                r"\b(?:tickets?|flights?|plane|airfare|journey|travel|trip)\b",
+                r"\b(?:pays|i'll pay|we'll pay|will pay|i pay|we pay|covers|i'll cover|i'll buy"
+                r"|i buy|will buy|on me|on us|for free)\b",
+            ),
             r"\b(?:i|we|i'll|we'll|he|she|they|my \w+)(?:'ll| will| can| could| would)? (?:pay"
             r"|cover|buy|book|get|arrange|sort out|sort|organi[sz]e|send|handle|take care of)"
             r"(?: for| you)? (?:<YOUR>|the|a|you a|u a)(?: \w+){0,3}? (?:tickets?|flights?|plane"
@@ -84,6 +109,11 @@ LEXICON = lexicon(
             r"\b(?:you )?just come(?: here| over)? and (?:we|i)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            (
+                r"\b(?:help|sort) (?:you )?(?:with|out) (?:the |your )?(?:papers|documents|visa"
+                r"|passport|permit)\b",
+                r"\b(?:fee|pay|price|cost|cash|euros?|€|pounds?|\d+)\b",
+            ),
             r"\b(?:i|we|someone|he|she|they)(?:'ll| will| can| could| would)? (?:get|make|arrange"
             r"|sort out|sort|fix|provide|do|organi[sz]e|handle|take care of)(?: <YOU>)?"
             r"(?: \w+){0,2} (?:passport|visa|papers|documents|id card|residence permit"
@@ -92,6 +122,8 @@ LEXICON = lexicon(
             r"\b(?:papers|documents|visa|passport|permit)s? (?:for|4) <YOU>\b",
         ),
         r.MONEY_OFFER: (
+            r"\b(?:i(?:'ll| will| can| could)?|we(?:'ll| will| can)?) (?:advance|lend|pay|cover)"
+            r" (?:you )?(?:the |your )?(?:rent|deposit|debt|bills?)\b",
             r"\b(?:lend|loan|advance|wire|transfer)(?: <YOU>)? (?:some |the )?(?:money|cash|\d+)\b",
             r"\b(?:lend|loan) <YOU>\b",
             r"\b(?:i|we|i'll|we'll)(?:'ll| will| can| could)? (?:give|send|pay|wire|transfer"

@@ -14,11 +14,15 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:pasame|dame|mandame|dejame|enviame) (?:tu|un|el) (?:numero|contacto|cel|movil"
+            r"|telefono)\b",
             r"\b<YOUR> (?:numero|num|cel|celular|contacto)\b(?! uno\b| 1\b)",
             r"\b(?:dame|pasame|mandame|me das|me pasas|me mandas|me dejas|dejame|cual es)"
             r"(?: <YOUR>)? (?:numero|num|cel|celular|telefono|movil)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            (r"<APP>", r"\b(?:privado|priv|dm|md|inbox)\b"),
+            r"\b(?:vente|ven|vamos|pasate|pasemos|nos pasamos) (?:al privado de |por |a |al )<APP>",
             r"\b(?:agregame|anademe|escribeme|hablame|contactame|sigueme|buscame|llamame"
             r"|mandame un mensaje|escribenos|seguimos|hablamos|nos escribimos|nos hablamos)"
             r"(?: por privado)? (?:en|por|via|a|al) <APP>",
@@ -27,6 +31,11 @@ LEXICON = lexicon(
             r"\bmi (?:usuario|user|nick|perfil|id) (?:es|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            r"\bdonde (?:estas|te encuentras|andas|paras)\b",
+            (
+                r"\ben (?:que|cual) (?:parte|zona|barrio|calle|piso|centro|residencia|albergue)\b",
+                r"\b(?:tu|te|estas|vives|andas|trabajas)\b",
+            ),
             r"\bdonde <LIVE>\b",
             r"\b<LIVE> donde\b",
             r"\b<YOUR> (?:direccion|domicilio|codigo postal)\b",
@@ -41,6 +50,8 @@ LEXICON = lexicon(
             r"|pasaje) (?:(?:de|del|la|los|las) )?(?:[a-z']+ ){0,3}?(?:n[o.] ?)?\d{1,4}\b",
         ),
         r.JOB_OFFER: (
+            r"\bpagan? (?:muy )?bien\b",
+            r"\b(?:ganaras|vas a ganar|puedes ganar)\b",
             r"\b(?:trabajo|trabajito|curro|empleo|puesto|chamba) para (?:ti|vos|usted)\b",
             r"\b(?:te|le|os) (?:consigo|puedo conseguir|doy|ofrezco|busco|encuentro|puedo dar"
             r"|puedo ofrecer) (?:un |una )?(?:\w+ )?(?:trabajo|empleo|curro|puesto|contrato)\b",
@@ -61,6 +72,11 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euros?)? (?:al|a la|por) (?:mes|semana|dia|noche|hora)\b",
         ),
         r.TRAVEL_OFFER: (
+            (
+                r"\b(?:billete|vuelo|viaje|pasaje|avion)\b",
+                r"\b(?:te lo (?:compro|pago|regalo|saco)|te (?:pago|compro|saco)|lo pago yo"
+                r"|pago yo|paga (?:el|la) (?:jefe|jefa|patron))\b",
+            ),
             r"\b(?:te|os) (?:pago|compro|reservo|adelanto|regalo|pagare) (?:yo )?(?:el|tu|un"
             r"|los|la) (?:\w+ )?(?:billetes?|pasajes?|viaje|vuelo|bus|tren)\b",
             r"\b(?:me encargo|me ocupo|nos encargamos|nos ocupamos) (?:de tu|del|de los|de la"
@@ -70,6 +86,11 @@ LEXICON = lexicon(
             r"\btu vienes y (?:aqui|alli|yo|nosotros|lo)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            (
+                r"\b(?:ayudarte|te ayudo) (?:con|para) (?:los|tus|el|tu) (?:papeles|documentos"
+                r"|visado|pasaporte|permiso)\b",
+                r"\b(?:paga|pagar|precio|euros?|€|\d+|dinero)\b",
+            ),
             r"\b(?:te |os )?(?:puedo |podemos )?(?:conseguir|consigo|hago|arreglo|saco|tramito)"
             r"(?:te)?(?: yo)? (?:los |unos |el |un |tus |tu )?(?:papeles|pasaporte|visado|visa"
             r"|documentos|permiso|dni|nie)\b",
@@ -77,6 +98,7 @@ LEXICON = lexicon(
             r" ?(?:visado|visa|papeles|pasaporte|permiso|documentos)\b",
         ),
         r.MONEY_OFFER: (
+            r"\bte (?:adelanto|pago|presto) (?:yo )?(?:el|la|tu) (?:alquiler|fianza|deuda|renta)\b",
             r"\b(?:te lo|te los|te la|os lo|te) (?:presto|prestamos|adelanto)\b",
             r"\b(?:te|os) (?:mando|envio|doy|paso|giro|regalo|transfiero) (?:yo )?(?:\d+"
             r"|dinero|plata|pasta|un prestamo|lana|el dinero)\b",

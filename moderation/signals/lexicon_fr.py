@@ -15,6 +15,8 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:laisse|laisses|laissez|donne|donnes|donnez|envoie|passe|file)(?: (?:moi|nous))?"
+            r" (?:ton|ta|votre|un|le) (?:\w+ )?(?:contact|numero|num|tel|06|07)\b",
             r"\b<YOUR> (?:numero|num|06|07|coordonnees|contact|numero de (?:tel|telephone"
             r"|portable))\b",
             r"\b(?:donne|donnes|donnez|envoie|envoies|envoyez|passe|passes|passez|file|files"
@@ -22,6 +24,9 @@ LEXICON = lexicon(
             r" <YOUR> (?:tel|tele|telephone|portable|phone|cell|mobile|numero|num)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            (r"<APP>", r"\b(?:prive|privee|pv|mp|inbox|dm|perso)\b"),
+            r"\b(?:viens|venez|passe|passons|allons|on va|va) (?:en pv |en prive |en mp )?"
+            r"(?:sur|en) <APP>",
             r"\b(?:ajoute|ajoutez|ecris|ecrivez|parle|parlez|contacte|contactez|envoie|envoyez"
             r"|suis|suivez|retrouve|retrouvez|rejoins|rejoignez|appelle|appelez|cherche)"
             r"(?: (?:moi|nous))?(?: un (?:message|msg|mot|texto))? (?:sur|par|via|en|dans) <APP>",
@@ -33,6 +38,12 @@ LEXICON = lexicon(
             r"\bmon (?:pseudo|identifiant|id|user|username|compte)\b(?: <APP>)? (?:c'est|est|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            (
+                r"\b(?:quel|quelle|dans quel|dans quelle) (?:foyer|quartier|coin|zone|rue|hotel"
+                r"|centre|arrondissement|station|arret|residence)\b",
+                r"\b(?:tu|t'|te|vous|ton|ta)\b",
+            ),
+            r"\bou (?:tu es|t'es|es tu|tu te trouves|te trouves tu|vous etes|tu vis|tu creches)\b",
             r"\b(?:tu|vous|t') ?<LIVE> (?:ou|a quel endroit|dans quel (?:quartier|coin|hotel"
             r"|foyer|ville))\b",
             r"\bou (?:est ce que |es ce que |que )?(?:tu|vous) <LIVE>\b",
@@ -50,6 +61,10 @@ LEXICON = lexicon(
             r" ?[a-z]",
         ),
         r.JOB_OFFER: (
+            r"\b(?:a besoin de?|ont besoin de?|cherche|cherchent|recrute) (?:\w+ ){0,2}?"
+            r"(?:filles|femmes|serveuses|danseuses|hotesses)\b",
+            r"\b(?:paie|paye|payent|paient) (?:tres |super )?bien\b",
+            r"\b(?:tu gagneras|tu vas gagner|tu peux gagner|vous gagnerez|tu gagnes)\b",
             r"\b(?:travail|boulot|job|emploi|poste|taf|mission|plan) pour (?:toi|vous)\b",
             r"\b<TOYOU> ?(?:trouver|trouve|donner|donne|proposer|propose|offrir|offre|avoir|file"
             r"|filer|procurer|procure|brancher|branche) (?:un|une|du|le) (?:\w+ )?(?:travail"
@@ -71,6 +86,12 @@ LEXICON = lexicon(
             r"\b\d[\d .,]* ?(?:€|eur|euros?|balles)? (?:par|/) (?:mois|semaine|jour|nuit|heure)\b",
         ),
         r.TRAVEL_OFFER: (
+            (
+                r"\b(?:billets?|vol|voyage|trajet|avion)\b",
+                r"\b(?:je te (?:le |l')?(?:paie|paye|offre|achete|prends)|te l'(?:offre|achete"
+                r"|paie|paye)|je (?:le |l')?paie|c'est moi qui paie|je t'offre|il paie|elle paie"
+                r"|le patron paie)\b",
+            ),
             r"\b(?:je|j'|on|il|elle) ?<TOYOU> ?(?:paie|paye|payerai|paierai|offre|offrirai|achete"
             r"|acheterai|prends|reserve|avance|envoie) (?:le|ton|ta|un|une|les|tes) (?:\w+ )?"
             r"(?:billets?|voyage|vol|avion|trajet|bus|train|transport)\b",
@@ -82,6 +103,11 @@ LEXICON = lexicon(
             r"\btu viens et (?:on|je)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            (
+                r"\b(?:t'aider|vous aider|je t'aide) (?:avec|pour) (?:tes|les|ton|ta|vos) (?:papiers"
+                r"|documents|visa|passeport|titre de sejour)\b",
+                r"\b(?:paie|payer|prix|euros?|€|\d+|frais|cash)\b",
+            ),
             r"\b(?:je|j'|on|il|elle) ?(?:peux |peut |vais |va )?<TOYOU> ?(?:trouver|faire|avoir"
             r"|procurer|obtenir|donner|arranger|fournir|filer) (?:des|un|une|les|tes|ton|ta|de"
             r"|de vrais|de faux)(?: \w+){0,2}? ?(?:papiers|passeport|visa|carte de sejour"
@@ -91,6 +117,8 @@ LEXICON = lexicon(
             r"|des) (?:visa|papiers|passeport|titre de sejour|documents)\b",
         ),
         r.MONEY_OFFER: (
+            r"\b<TOYOU> ?(?:avancer|avance|preter|prete|payer|paie|paye) (?:le|ton|la|ta|tes|les)"
+            r" (?:loyer|caution|dette|factures?|chambre)\b",
             r"\b<TOYOU> ?(?:preter|prete|preterai|envoyer|envoie|enverrai|donner|donne|donnerai"
             r"|avancer|avance|filer|file|virer|vire|passer|passe) (?:de l'argent|des sous"
             r"|du fric|du cash|\d+|un peu d'argent|la thune|de la thune)\b",

@@ -14,11 +14,16 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:lasciami|dammi|mandami|passami|scrivimi)(?: \w+){0,2}? (?:il tuo |un |col tuo "
+            r"|il )?(?:numero|contatto|cell)\b",
             r"\b<YOUR> (?:numero|num|cell|cellulare|recapito|contatto|telefonino)\b(?! uno\b| 1\b)",
             r"\b(?:dammi|dai|mandami|passami|lasciami|mi dai|mi lasci|mi mandi|mi passi|qual e)"
             r"(?: <YOUR>)? (?:numero|telefono|cell|cellulare)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            (r"<APP>", r"\b(?:privato|privata|pv|dm|direct)\b"),
+            r"\b(?:passiamo|vieni|andiamo|spostiamoci|passa|sentiamoci) (?:in privato )?(?:su|in)"
+            r" <APP>",
             r"\b(?:aggiungimi|scrivimi|contattami|seguimi|cercami|chiamami|mandami un messaggio"
             r"|scrivici|sentiamoci|parliamo|continuiamo|ci sentiamo|ci scriviamo|trovami)"
             r"(?: in privato)? (?:su|in|via|per|tramite|con) <APP>",
@@ -27,6 +32,12 @@ LEXICON = lexicon(
             r"\bil mio (?:nome utente|username|nick|id|profilo) (?:e|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            r"\bdove (?:ti trovi|sei adesso|sei ora|alloggi)\b",
+            (
+                r"\b(?:in|a) (?:che|quale) (?:zona|quartiere|parte della citta|via|fermata"
+                r"|struttura|comunita|casa)\b",
+                r"\b(?:tu|ti|tuo|tua|stai|abiti|sei|vivi)\b",
+            ),
             r"\bdove <LIVE>\b",
             r"\b<LIVE> dove\b",
             r"\b<YOUR> (?:indirizzo|domicilio|cap)\b",
@@ -40,6 +51,8 @@ LEXICON = lexicon(
             r" (?:[a-z']+ ){1,3}?(?:n\.? ?)?\d{1,4}[a-z]?\b",
         ),
         r.JOB_OFFER: (
+            r"\bpagan[oa]? (?:molto )?bene\b",
+            r"\b(?:guadagnerai|puoi guadagnare|guadagni subito)\b",
             r"\b(?:lavoro|lavoretto|posto|impiego|occupazione|contratto) per (?:te|voi)\b",
             r"\b(?:ti|vi) (?:trovo|posso trovare|do|offro|propongo|procuro|faccio avere)"
             r" (?:io )?(?:un |una )?(?:\w+ )?(?:lavoro|lavoretto|posto|impiego|contratto)\b",
@@ -60,6 +73,11 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro)? (?:al|a|per) (?:mese|settimana|giorno|notte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
+            (
+                r"\b(?:biglietto|volo|viaggio|aereo)\b",
+                r"\b(?:te lo (?:compro|pago|offro|prendo|regalo)|ti (?:pago|offro|compro)"
+                r"|lo pago io|pago io|offro io|paga (?:lui|lei|il capo))\b",
+            ),
             r"\b(?:ti|vi) (?:pago|offro|compro|prenoto|anticipo|paghero|regalo) (?:io )?"
             r"(?:il |un |i |tuo )?(?:\w+ )?(?:biglietto|biglietti|viaggio|volo|aereo|treno"
             r"|pullman)\b",
@@ -70,12 +88,19 @@ LEXICON = lexicon(
             r"\bvieni e (?:al resto|a tutto|ci penso|pensiamo)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            (
+                r"\b(?:aiutarti|ti aiuto) (?:con|per) (?:i|il|tuoi|tuo) (?:documenti|visto"
+                r"|passaporto|permesso)\b",
+                r"\b(?:paga|pagare|prezzo|euro|€|\d+|soldi)\b",
+            ),
             r"\b(?:posso |possiamo )?(?:procurarti|farti|darti|trovarti|ti procuro|ti faccio"
             r"|ti do|ti trovo|ti sistemo)(?: io)? (?:i |il |un |dei |una |la )?(?:documenti"
             r"|passaporto|visto|permesso|carta d'identita|carte)\b",
             r"\bpermesso di soggiorno in (?:\w+ )?(?:giorni|settimane|settimana|mesi)\b",
         ),
         r.MONEY_OFFER: (
+            r"\bti (?:anticipo|pago|presto) (?:io )?(?:l'|il |la )?(?:affitto|caparra|debito"
+            r"|bollette)\b",
             r"\b(?:te li|te lo|te ne|ti|vi|ve li) (?:presto|prestero|anticipo)\b",
             r"\b(?:ti|vi|te li|te lo) (?:mando|do|invio|regalo|passo|giro|presto|anticipo)"
             r" (?:io )?(?:\d+|soldi|dei soldi|denaro|qualche soldo|un prestito|i soldi)\b",

@@ -14,12 +14,16 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:lasa mi|da mi|trimite mi|imi lasi|imi dai)(?: si mie)? (?:un |o )?(?:numar"
+            r"|numarul|nr|contact|contactul|telefon|telefonul)\b",
             r"\b(?:numarul|numaru|nr\.?|telefonul|mobilul|contactul|numarul de telefon)"
             r" (?:tau|vostru|dumneavoastra|dvs)\b",
             r"\b(?:da mi|dami|dai mi|imi dai|imi lasi|lasa mi|trimite mi|spune mi|zi mi"
             r"|scrie mi)(?: si mie)? (?:\w+ )?(?:numarul|nr|telefonul|mobilul|numaru)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            (r"<APP>", r"\b(?:privat|pv|dm|inbox)\b"),
+            r"\b(?:hai|vino|treci|mergem|trecem) (?:pe privat )?(?:pe|in) <APP>",
             r"\b(?:adauga ma|adaugati ma|scrie mi|scrieti mi|contacteaza ma|urmareste ma"
             r"|cauta ma|suna ma|da mi (?:un )?mesaj|vorbim|continuam|ne auzim|ne scriem"
             r"|gaseste ma)(?: in privat)? (?:pe|in|prin|la) <APP>",
@@ -28,6 +32,11 @@ LEXICON = lexicon(
             r"\b(?:id ul|contul|userul|numele de utilizator) meu (?:e|este|:)",
         ),
         r.LOCATION_REQUEST: (
+            r"\bunde (?:esti|te afli)\b",
+            (
+                r"\b(?:in|pe) ce (?:zona|cartier|parte|strada|bloc|centru|camin)\b",
+                r"\b(?:stai|locuiesti|esti|lucrezi|tu|tau)\b",
+            ),
             r"\bunde <LIVE>\b",
             r"\b<LIVE> unde\b",
             r"\badresa (?:ta|dumneavoastra|voastra)\b",
@@ -40,6 +49,8 @@ LEXICON = lexicon(
             r"|intrarea|splaiul) (?:[a-z']+ ){1,3}?(?:nr\.? ?|numarul )?\d{1,4}\b",
         ),
         r.JOB_OFFER: (
+            r"\bplate(?:s|st)e (?:foarte )?bine\b",
+            r"\b(?:castigi|vei castiga|poti castiga)\b",
             r"\b(?:slujba|munca|lucru|job|post|serviciu|loc de munca) pentru tine\b",
             r"\b<TOYOU> (?:gasesc|pot gasi|dau|ofer|fac rost de|aranjez|pot da|pot oferi)"
             r" (?:eu )?(?:o |un )?(?:\w+ )?(?:slujba|munca|job|post|serviciu|de lucru"
@@ -61,6 +72,11 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro|lei)? (?:pe|la) (?:luna|saptamana|zi|noapte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
+            (
+                r"\b(?:bilet|biletul|zbor|zborul|drumul|avion|calatoria)\b",
+                r"\b(?:ti l (?:cumpar|platesc|iau)|iti (?:cumpar|platesc|iau)|il platesc eu"
+                r"|platesc eu|plateste (?:seful|patronul))\b",
+            ),
             r"\b<TOYOU> (?:platesc|cumpar|iau|rezerv|trimit|dau) (?:eu )?(?:biletul|bilet"
             r"|drumul|avionul|zborul|transportul|calatoria)\b",
             r"\b(?:ma ocup|ne ocupam|aranjez) (?:eu )?(?:de|cu) (?:\w+ ){0,3}?(?:drum|drumul"
@@ -70,12 +86,18 @@ LEXICON = lexicon(
             r"\btu vii si (?:rezolvam|ne ocupam|aranjam|facem)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            (
+                r"\bte ajut (?:cu|la) (?:actele|acte|viza|pasaportul|permisul)\b",
+                r"\b(?:plata|platesti|pret|euro|€|\d+|bani)\b",
+            ),
             r"\b<TOYOU> (?:pot )?(?:face|fac|da|dau|procura|procur|rezolva|rezolv|aranja|aranjez"
             r"|scoate|scot) (?:eu )?(?:acte|actele|pasaport|pasaportul|viza|buletin|buletinul"
             r"|permis|permisul|hartii)\b",
             r"\b(?:ma ocup|ne ocupam) (?:eu )?de (?:viza|acte|actele|pasaport|hartii|permis)\b",
         ),
         r.MONEY_OFFER: (
+            r"\b<TOYOU> (?:dau|platesc|avansez|imprumut) (?:eu )?(?:banii de )?(?:chirie|chiria"
+            r"|datoria|garantia)\b",
             r"\b<TOYOU> (?:imprumut|avansez|dau|trimit|platesc|virez) (?:eu )?(?:\d+|bani|banii"
             r"|niste bani|un imprumut)\b",
             r"\b<TOYOU> imprumut\b",
