@@ -14,6 +14,7 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\bbest (?:way|number|place) to (?:contact|reach|call|text|find) (?:you|u)\b",
             r"\b(?:drop|leave|slide|send|give|share|pass|text|dm|pm) (?:me|us) (?:<YOUR>|a|the|some)"
             r" (?:\w+ )?(?:digits|number|contact|deets|phone|cell|mobile)\b",
             r"\b<YOUR> (?:(?:phone|mobile|cell|private|personal|new|real|whatsapp) )?"
@@ -27,6 +28,9 @@ LEXICON = lexicon(
             r"\bhow (?:can|do|could) (?:i|we) (?:reach|call|text|contact) <YOU>\b(?! here)",
         ),
         r.APP_HANDLE_REQUEST: (
+            r"\b(?:outside|off) (?:of )?(?:this|the) (?:app|site|platform|chat|group)\b",
+            r"\bmy <APP> (?:is|:|=|name|handle|id)\b",
+            (r"\b(?:follow|add) me\b", r"<APP>"),
             (r"<APP>", r"\b(?:private|privately|inbox|dm|pm|priv)\b"),
             r"\b(?:on|in) the gram\b",
             r"\b(?:come|move|go|switch|jump|let'?s go|lets go) (?:over )?(?:on|to|onto|in) <APP>",
@@ -42,6 +46,9 @@ LEXICON = lexicon(
             r"\b<APP> me\b",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:do|d) (?:you|u) live (?:alone|by yourself|on your own)\b"
+            r"|\b(?:are|r) (?:you|u) (?:alone|living alone|on your own)\b",
+            (r"\b(?:which|what) (?:school|building|floor|flat number|house number)\b", r"\b(?:you|u|your|ur)\b"),
             r"\b(?:closest|nearest|near|next) to (?:you|u|your place|ur place|where you live)\b",
             r"\bwhere (?:are|r) (?:you|u) (?:based|located|staying|living)\b",
             (
@@ -94,6 +101,9 @@ LEXICON = lexicon(
             r"(?:month|week|day|night|hour)\b",
         ),
         r.TRAVEL_OFFER: (
+            r"\b(?:room|bed|place to stay|a place|flat|accommodation|housing) for (?:you|u)\b",
+            r"\b(?:offer|give|got|have) (?:you|u) (?:a )?(?:room|bed|place to stay)\b",
+            r"\bcome (?:to|over to|live in) (?:my|our) (?:town|city|country|place)\b",
             (
                 r"\b(?:tickets?|flights?|plane|airfare|journey|travel|trip)\b",
                 r"\b(?:pays|i'll pay|we'll pay|will pay|i pay|we pay|covers|i'll cover|i'll buy"
@@ -109,6 +119,8 @@ LEXICON = lexicon(
             r"\b(?:you )?just come(?: here| over)? and (?:we|i)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            r"\b(?:get|make|fix|arrange|sort) (?:you|u) (?:a |an |the |your |some )?(?:\w+ )?"
+            r"(?:passport|visa|papers|documents|id|card|permit)s?\b",
             (
                 r"\b(?:help|sort) (?:you )?(?:with|out) (?:the |your )?(?:papers|documents|visa"
                 r"|passport|permit)\b",
@@ -122,6 +134,7 @@ LEXICON = lexicon(
             r"\b(?:papers|documents|visa|passport|permit)s? (?:for|4) <YOU>\b",
         ),
         r.MONEY_OFFER: (
+            r"\b(?:pay|clear|settle|cover) (?:off )?(?:your|ur) (?:debts?|rent|bills?)\b",
             r"\b(?:i(?:'ll| will| can| could)?|we(?:'ll| will| can)?) (?:advance|lend|pay|cover)"
             r" (?:you )?(?:the |your )?(?:rent|deposit|debt|bills?)\b",
             r"\b(?:lend|loan|advance|wire|transfer)(?: <YOU>)? (?:some |the )?(?:money|cash|\d+)\b",

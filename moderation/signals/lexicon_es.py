@@ -14,6 +14,7 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\bque numero tienes\b",
             r"\b(?:pasame|dame|mandame|dejame|enviame) (?:tu|un|el) (?:numero|contacto|cel|movil"
             r"|telefono)\b",
             r"\b<YOUR> (?:numero|num|cel|celular|contacto)\b(?! uno\b| 1\b)",
@@ -21,6 +22,9 @@ LEXICON = lexicon(
             r"(?: <YOUR>)? (?:numero|num|cel|celular|telefono|movil)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            r"\bfuera de (?:aqui|la app|esta app|la aplicacion)\b",
+            r"\bmi <APP> (?:es|:)",
+            (r"\b(?:sigueme|agregame|anademe)\b", r"<APP>"),
             (r"<APP>", r"\b(?:privado|priv|dm|md|inbox)\b"),
             r"\b(?:vente|ven|vamos|pasate|pasemos|nos pasamos) (?:al privado de |por |a |al )<APP>",
             r"\b(?:agregame|anademe|escribeme|hablame|contactame|sigueme|buscame|llamame"
@@ -31,6 +35,8 @@ LEXICON = lexicon(
             r"\bmi (?:usuario|user|nick|perfil|id) (?:es|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:vives|estas|vivis) sol[ao]s?\b",
+            (r"\b(?:en que|que|cual) (?:portal|colegio|escuela|edificio|planta|piso)\b", r"\b(?:tu|te|tus|vives|estas)\b"),
             r"\bdonde (?:estas|te encuentras|andas|paras)\b",
             (
                 r"\ben (?:que|cual) (?:parte|zona|barrio|calle|piso|centro|residencia|albergue)\b",
@@ -50,6 +56,7 @@ LEXICON = lexicon(
             r"|pasaje) (?:(?:de|del|la|los|las) )?(?:[a-z']+ ){0,3}?(?:n[o.] ?)?\d{1,4}\b",
         ),
         r.JOB_OFFER: (
+            r"\bte ofrezco (?:\w+ ){0,6}?(?:trabajo|trabajillo|curro|empleo)\b",
             r"\bpagan? (?:muy )?bien\b",
             r"\b(?:ganaras|vas a ganar|puedes ganar)\b",
             r"\b(?:trabajo|trabajito|curro|empleo|puesto|chamba) para (?:ti|vos|usted)\b",
@@ -72,6 +79,9 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euros?)? (?:al|a la|por) (?:mes|semana|dia|noche|hora)\b",
         ),
         r.TRAVEL_OFFER: (
+            r"\bte (?:ofrezco|doy|busco|consigo) (?:una |un )?(?:habitacion|cama|cuarto|piso"
+            r"|alojamiento|casa)\b",
+            (r"\b(?:vente|ven) a [a-z]+", r"\b(?:trabajo|trabajillo|habitacion|curro|cuarto)\b"),
             (
                 r"\b(?:billete|vuelo|viaje|pasaje|avion)\b",
                 r"\b(?:te lo (?:compro|pago|regalo|saco)|te (?:pago|compro|saco)|lo pago yo"
@@ -86,6 +96,8 @@ LEXICON = lexicon(
             r"\btu vienes y (?:aqui|alli|yo|nosotros|lo)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            r"\bte (?:arregla|arreglo|saca|saco|consigue|consigo|hace|hago|tramita) (?:los |el |la "
+            r"|tus |tu )?(?:papeles|documentos|permiso|visado|pasaporte|residencia|nie)\b",
             (
                 r"\b(?:ayudarte|te ayudo) (?:con|para) (?:los|tus|el|tu) (?:papeles|documentos"
                 r"|visado|pasaporte|permiso)\b",
@@ -98,6 +110,7 @@ LEXICON = lexicon(
             r" ?(?:visado|visa|papeles|pasaporte|permiso|documentos)\b",
         ),
         r.MONEY_OFFER: (
+            (r"\btus (?:deudas|facturas)\b", r"\b(?:pago|pagar|saldar|cubrir|cubro)\b"),
             r"\bte (?:adelanto|pago|presto) (?:yo )?(?:el|la|tu) (?:alquiler|fianza|deuda|renta)\b",
             r"\b(?:te lo|te los|te la|os lo|te) (?:presto|prestamos|adelanto)\b",
             r"\b(?:te|os) (?:mando|envio|doy|paso|giro|regalo|transfiero) (?:yo )?(?:\d+"

@@ -15,6 +15,7 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\bc'est quoi ton (?:numero|num|tel)\b|\bt'as (?:un )?(?:numero|tel)\b",
             r"\b(?:laisse|laisses|laissez|donne|donnes|donnez|envoie|passe|file)(?: (?:moi|nous))?"
             r" (?:ton|ta|votre|un|le) (?:\w+ )?(?:contact|numero|num|tel|06|07)\b",
             r"\b<YOUR> (?:numero|num|06|07|coordonnees|contact|numero de (?:tel|telephone"
@@ -24,6 +25,9 @@ LEXICON = lexicon(
             r" <YOUR> (?:tel|tele|telephone|portable|phone|cell|mobile|numero|num)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            r"\b(?:en dehors|hors) (?:de l'|d'ici|de cette |de l )(?:appli|application|app|site)?",
+            r"\bmon <APP> (?:c'est|est|:)",
+            (r"\b(?:suis|ajoute) moi\b", r"<APP>"),
             (r"<APP>", r"\b(?:prive|privee|pv|mp|inbox|dm|perso)\b"),
             r"\b(?:viens|venez|passe|passons|allons|on va|va) (?:en pv |en prive |en mp )?"
             r"(?:sur|en) <APP>",
@@ -38,6 +42,8 @@ LEXICON = lexicon(
             r"\bmon (?:pseudo|identifiant|id|user|username|compte)\b(?: <APP>)? (?:c'est|est|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:tu vis|tu habites|vous vivez|t'habites|tu es|t'es) (?:toute )?seule?s?\b",
+            (r"\b(?:quel|quelle) (?:immeuble|batiment|etage|ecole|escalier)\b", r"\b(?:tu|t'|te|ton|ta|tes|vous)\b"),
             (
                 r"\b(?:quel|quelle|dans quel|dans quelle) (?:foyer|quartier|coin|zone|rue|hotel"
                 r"|centre|arrondissement|station|arret|residence)\b",
@@ -61,6 +67,8 @@ LEXICON = lexicon(
             r" ?[a-z]",
         ),
         r.JOB_OFFER: (
+            (r"\b(?:les|des) (?:filles|femmes)\b", r"\b(?:bosser|travailler|patron|boulot|paye)\b"),
+            r"\bje (?:te|t') ?(?:offre|propose) (?:\w+ ){0,6}?(?:travail|boulot|job|emploi)\b",
             r"\b(?:a besoin de?|ont besoin de?|cherche|cherchent|recrute) (?:\w+ ){0,2}?"
             r"(?:filles|femmes|serveuses|danseuses|hotesses)\b",
             r"\b(?:paie|paye|payent|paient) (?:tres |super )?bien\b",
@@ -86,6 +94,10 @@ LEXICON = lexicon(
             r"\b\d[\d .,]* ?(?:€|eur|euros?|balles)? (?:par|/) (?:mois|semaine|jour|nuit|heure)\b",
         ),
         r.TRAVEL_OFFER: (
+            r"\b(?:je t'offre|je te propose|je te donne|j'ai) (?:une |un )?(?:chambre|lit|logement"
+            r"|toit)(?: pour toi)?\b",
+            r"\b(?:chambre|logement|lit) pour (?:toi|vous)\b",
+            (r"\bviens (?:a|en|chez) [a-z]+", r"\b(?:travail|boulot|chambre|logement|job)\b"),
             (
                 r"\b(?:billets?|vol|voyage|trajet|avion)\b",
                 r"\b(?:je te (?:le |l')?(?:paie|paye|offre|achete|prends)|te l'(?:offre|achete"
@@ -103,6 +115,8 @@ LEXICON = lexicon(
             r"\btu viens et (?:on|je)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            r"\b(?:te|t') ?(?:arrange|regle|fait|obtient|trouve) (?:tes|les|des|ton|ta) (?:papiers"
+            r"|documents|visa|passeport|titre)\b",
             (
                 r"\b(?:t'aider|vous aider|je t'aide) (?:avec|pour) (?:tes|les|ton|ta|vos) (?:papiers"
                 r"|documents|visa|passeport|titre de sejour)\b",
@@ -117,6 +131,7 @@ LEXICON = lexicon(
             r"|des) (?:visa|papiers|passeport|titre de sejour|documents)\b",
         ),
         r.MONEY_OFFER: (
+            (r"\b(?:des|tes|vos) (?:dettes|factures)\b", r"\b(?:regler|payer|rembourser|effacer|pour toi)\b"),
             r"\b<TOYOU> ?(?:avancer|avance|preter|prete|payer|paie|paye) (?:le|ton|la|ta|tes|les)"
             r" (?:loyer|caution|dette|factures?|chambre)\b",
             r"\b<TOYOU> ?(?:preter|prete|preterai|envoyer|envoie|enverrai|donner|donne|donnerai"

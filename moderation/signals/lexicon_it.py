@@ -14,6 +14,7 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\b(?:che|quale) numero hai\b",
             r"\b(?:lasciami|dammi|mandami|passami|scrivimi)(?: \w+){0,2}? (?:il tuo |un |col tuo "
             r"|il )?(?:numero|contatto|cell)\b",
             r"\b<YOUR> (?:numero|num|cell|cellulare|recapito|contatto|telefonino)\b(?! uno\b| 1\b)",
@@ -21,6 +22,9 @@ LEXICON = lexicon(
             r"(?: <YOUR>)? (?:numero|telefono|cell|cellulare)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            r"\bfuori (?:da qui|dall'app|da questa app|dalla chat)\b",
+            r"\bil mio <APP> (?:e|:)",
+            (r"\b(?:seguimi|aggiungimi)\b", r"<APP>"),
             (r"<APP>", r"\b(?:privato|privata|pv|dm|direct)\b"),
             r"\b(?:passiamo|vieni|andiamo|spostiamoci|passa|sentiamoci) (?:in privato )?(?:su|in)"
             r" <APP>",
@@ -32,6 +36,8 @@ LEXICON = lexicon(
             r"\bil mio (?:nome utente|username|nick|id|profilo) (?:e|:|=)",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:vivi|abiti|stai|sei) (?:da )?sola?\b",
+            (r"\b(?:in che|in quale|che|quale) (?:palazzo|scuola|piano|scala|condominio)\b", r"\b(?:tu|ti|tuo|tua|tuoi|stai|abiti|sei|vivi)\b"),
             r"\bdove (?:ti trovi|sei adesso|sei ora|alloggi)\b",
             (
                 r"\b(?:in|a) (?:che|quale) (?:zona|quartiere|parte della citta|via|fermata"
@@ -51,6 +57,7 @@ LEXICON = lexicon(
             r" (?:[a-z']+ ){1,3}?(?:n\.? ?)?\d{1,4}[a-z]?\b",
         ),
         r.JOB_OFFER: (
+            r"\bti offro (?:\w+ ){0,6}?(?:lavoro|lavoretto|posto)\b",
             r"\bpagan[oa]? (?:molto )?bene\b",
             r"\b(?:guadagnerai|puoi guadagnare|guadagni subito)\b",
             r"\b(?:lavoro|lavoretto|posto|impiego|occupazione|contratto) per (?:te|voi)\b",
@@ -73,6 +80,8 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro)? (?:al|a|per) (?:mese|settimana|giorno|notte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
+            r"\bti (?:offro|do|trovo) (?:un |una )?(?:posto letto|stanza|camera|letto|alloggio|casa)\b",
+            (r"\bvieni (?:su |giu )?(?:a|in) [a-z]+", r"\b(?:lavoro|lavoretto|posto|stanza|letto)\b"),
             (
                 r"\b(?:biglietto|volo|viaggio|aereo)\b",
                 r"\b(?:te lo (?:compro|pago|offro|prendo|regalo)|ti (?:pago|offro|compro)"
@@ -88,6 +97,8 @@ LEXICON = lexicon(
             r"\bvieni e (?:al resto|a tutto|ci penso|pensiamo)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            r"\bti (?:sistema|sistemo|fa|faccio|procura|procuro|risolve|risolvo) (?:il |i |la )?"
+            r"(?:permesso|documenti|visto|passaporto|carta)\b",
             (
                 r"\b(?:aiutarti|ti aiuto) (?:con|per) (?:i|il|tuoi|tuo) (?:documenti|visto"
                 r"|passaporto|permesso)\b",
@@ -99,6 +110,7 @@ LEXICON = lexicon(
             r"\bpermesso di soggiorno in (?:\w+ )?(?:giorni|settimane|settimana|mesi)\b",
         ),
         r.MONEY_OFFER: (
+            (r"\b(?:i tuoi|tuoi) (?:debiti|conti)\b", r"\b(?:pago|saldo|pagare|sistemo|copro)\b"),
             r"\bti (?:anticipo|pago|presto) (?:io )?(?:l'|il |la )?(?:affitto|caparra|debito"
             r"|bollette)\b",
             r"\b(?:te li|te lo|te ne|ti|vi|ve li) (?:presto|prestero|anticipo)\b",

@@ -14,6 +14,7 @@ LEXICON = lexicon(
     _WORDS,
     {
         r.PHONE_REQUEST: (
+            r"\bce (?:numar|nr) ai\b",
             r"\b(?:lasa mi|da mi|trimite mi|imi lasi|imi dai)(?: si mie)? (?:un |o )?(?:numar"
             r"|numarul|nr|contact|contactul|telefon|telefonul)\b",
             r"\b(?:numarul|numaru|nr\.?|telefonul|mobilul|contactul|numarul de telefon)"
@@ -22,6 +23,9 @@ LEXICON = lexicon(
             r"|scrie mi)(?: si mie)? (?:\w+ )?(?:numarul|nr|telefonul|mobilul|numaru)\b",
         ),
         r.APP_HANDLE_REQUEST: (
+            r"\bin afara (?:aplicatiei|de aici|de aplicatie)\b",
+            r"\b<APP>(?: ?ul)? meu (?:e|este|:)",
+            (r"\b(?:urmareste ma|adauga ma)\b", r"<APP>"),
             (r"<APP>", r"\b(?:privat|pv|dm|inbox)\b"),
             r"\b(?:hai|vino|treci|mergem|trecem) (?:pe privat )?(?:pe|in) <APP>",
             r"\b(?:adauga ma|adaugati ma|scrie mi|scrieti mi|contacteaza ma|urmareste ma"
@@ -32,6 +36,8 @@ LEXICON = lexicon(
             r"\b(?:id ul|contul|userul|numele de utilizator) meu (?:e|este|:)",
         ),
         r.LOCATION_REQUEST: (
+            r"\b(?:stai|locuiesti|traiesti|esti) singur[a]?\b",
+            (r"\b(?:la|in|pe) ce (?:bloc|scoala|scara|etaj)\b|\bce (?:scoala|bloc)\b", r"\b(?:tu|te|iti|tau|ta|stai|esti|locuiesti)\b"),
             r"\bunde (?:esti|te afli)\b",
             (
                 r"\b(?:in|pe) ce (?:zona|cartier|parte|strada|bloc|centru|camin)\b",
@@ -49,6 +55,7 @@ LEXICON = lexicon(
             r"|intrarea|splaiul) (?:[a-z']+ ){1,3}?(?:nr\.? ?|numarul )?\d{1,4}\b",
         ),
         r.JOB_OFFER: (
+            r"\b(?:iti|ti) ofer (?:\w+ ){0,6}?(?:munca|slujba|job|lucru)\b",
             r"\bplate(?:s|st)e (?:foarte )?bine\b",
             r"\b(?:castigi|vei castiga|poti castiga)\b",
             r"\b(?:slujba|munca|lucru|job|post|serviciu|loc de munca) pentru tine\b",
@@ -72,6 +79,8 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro|lei)? (?:pe|la) (?:luna|saptamana|zi|noapte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
+            r"\b(?:iti|ti) (?:ofer|dau|gasesc) (?:o |un )?(?:camera|pat|cazare|casa|loc de dormit)\b",
+            (r"\bvino (?:la|in) [a-z]+", r"\b(?:munca|camera|slujba|lucru|cazare)\b"),
             (
                 r"\b(?:bilet|biletul|zbor|zborul|drumul|avion|calatoria)\b",
                 r"\b(?:ti l (?:cumpar|platesc|iau)|iti (?:cumpar|platesc|iau)|il platesc eu"
@@ -86,6 +95,8 @@ LEXICON = lexicon(
             r"\btu vii si (?:rezolvam|ne ocupam|aranjam|facem)\b",
         ),
         r.DOCUMENTS_OFFER: (
+            r"\b(?:iti|ti) (?:rezolva|rezolv|face|fac|aranjeaza|aranjez|scoate|scot) (?:eu )?"
+            r"(?:actele|acte|viza|pasaportul|permisul|buletinul|hartiile)\b",
             (
                 r"\bte ajut (?:cu|la) (?:actele|acte|viza|pasaportul|permisul)\b",
                 r"\b(?:plata|platesti|pret|euro|€|\d+|bani)\b",
@@ -96,6 +107,7 @@ LEXICON = lexicon(
             r"\b(?:ma ocup|ne ocupam) (?:eu )?de (?:viza|acte|actele|pasaport|hartii|permis)\b",
         ),
         r.MONEY_OFFER: (
+            (r"\bdatoriile\b", r"\b(?:platesc|achit|rezolv|acopar)\b"),
             r"\b<TOYOU> (?:dau|platesc|avansez|imprumut) (?:eu )?(?:banii de )?(?:chirie|chiria"
             r"|datoria|garantia)\b",
             r"\b<TOYOU> (?:imprumut|avansez|dau|trimit|platesc|virez) (?:eu )?(?:\d+|bani|banii"
