@@ -14,7 +14,7 @@ from moderation.signals import rules as r
 from moderation.signals.text import screen_message
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "moderation" / "data"
-SPLITS = ("dev", "heldout", "fresh", "blind")
+SPLITS = ("dev", "heldout", "fresh", "blind", "blind2")
 
 # The label a message carries -> the rule expected to catch it.
 CATEGORY_RULES: dict[str, str] = {
