@@ -11,9 +11,8 @@ from moderation.signals import rules
 
 # "whatsapp", "whats app", "what's app", "watsap", "w.h.a.t.s.a.p.p"...
 _SEP = r"[ ._*]"
-_WHATSAPP = (
-    r"wh?at'?s?\W{0,2}ap{1,2}|wapp|wpp|wsp|wasap|guasap|"
-    + _SEP.join("whatsapp").replace("[ ._*]", "[ ._*]?", 1)
+_WHATSAPP = r"wh?at'?s?\W{0,2}ap{1,2}|wapp|wpp|wsp|wasap|guasap|" + _SEP.join("whatsapp").replace(
+    "[ ._*]", "[ ._*]?", 1
 )
 _TELEGRAM = r"tele?gram+|telegrm|tlg|tg|" + _SEP.join("telegram")
 APP = (
@@ -75,7 +74,9 @@ def lexicon(
         items: list[Pattern] = []
         for entry in entries:
             if isinstance(entry, tuple):
-                items.append(Pattern(expand(entry[0], placeholders), expand(entry[1], placeholders)))
+                items.append(
+                    Pattern(expand(entry[0], placeholders), expand(entry[1], placeholders))
+                )
             else:
                 items.append(Pattern(expand(entry, placeholders)))
         built[rule_id] = tuple(items)

@@ -15,7 +15,8 @@ LEXICON = lexicon(
     {
         r.PHONE_REQUEST: (
             r"\bbest (?:way|number|place) to (?:contact|reach|call|text|find) (?:you|u)\b",
-            r"\b(?:drop|leave|slide|send|give|share|pass|text|dm|pm) (?:me|us) (?:<YOUR>|a|the|some)"
+            r"\b(?:drop|leave|slide|send|give|share|pass|text|dm|pm) (?:me|us) (?:<YOUR>"
+            r"|a|the|some)"
             r" (?:\w+ )?(?:digits|number|contact|deets|phone|cell|mobile)\b",
             r"\b<YOUR> (?:(?:phone|mobile|cell|private|personal|new|real|whatsapp) )?"
             r"(?:number|numba|nummer|num|nr|digits|contact details|contact|deets)\b"
@@ -48,7 +49,10 @@ LEXICON = lexicon(
         r.LOCATION_REQUEST: (
             r"\b(?:do|d) (?:you|u) live (?:alone|by yourself|on your own)\b"
             r"|\b(?:are|r) (?:you|u) (?:alone|living alone|on your own)\b",
-            (r"\b(?:which|what) (?:school|building|floor|flat number|house number)\b", r"\b(?:you|u|your|ur)\b"),
+            (
+                r"\b(?:which|what) (?:school|building|floor|flat number|house number)\b",
+                r"\b(?:you|u|your|ur)\b",
+            ),
             r"\b(?:closest|nearest|near|next) to (?:you|u|your place|ur place|where you live)\b",
             r"\bwhere (?:are|r) (?:you|u) (?:based|located|staying|living)\b",
             (
@@ -60,8 +64,10 @@ LEXICON = lexicon(
             r"\bwhere (?:do|did|d'?|are|r) <YOU> (?:live|living|stay|staying|sleep|sleeping|work"
             r"|working|reside|based|at|now|currently|these days|at the moment)\b(?! on\b)",
             r"\bwhere (?:is|'s|s) <YOUR> (?:place|house|home|flat|apartment|room|shelter|hostel"
-            r"|hotel|work|job|workplace|office|building|school)\b",
-            r"\b<YOUR> (?:home |house |exact |new |full |real )?(?:address|postcode|post code|zip)\b",
+            r"|hotel|work|job|workplace|office|building"
+            r"|school)\b",
+            r"\b<YOUR> (?:home |house |exact |new |full |real )?"
+            r"(?:address|postcode|post code|zip)\b",
             r"\b(?:what|which) (?:street|road|area|neighbourhood|neighborhood|hood|part of town"
             r"|hotel|shelter|hostel|building|house|estate|flat|floor|room number)"
             r"(?: do| are| r)? <YOU>\b",
@@ -74,7 +80,8 @@ LEXICON = lexicon(
         r.STREET_ADDRESS: (
             # "40 minutes from my place" is not an address: no small words between.
             r"\b\d{1,5}[a-z]? (?:(?!(?:minutes?|mins?|hours?|days?|weeks?|years?|from|to|my|your"
-            r"|our|the|a|of|in|at|for|and|or|on)\b)[a-z']+ ){1,3}(?:street|st|road|rd|avenue|ave|lane|ln|drive"
+            r"|our|the|a|of|in|at|for|and|or|on)\b)[a-z']+ ){1,3}"
+            r"(?:street|st|road|rd|avenue|ave|lane|ln|drive"
             r"|close|way|place|square|terrace|crescent|court|boulevard|blvd|gardens|grove|mews"
             r"|parade)\b",
         ),
@@ -88,14 +95,18 @@ LEXICON = lexicon(
             r"\b(?:find|get|give|offer|arrange|sort out|line up|set up) <YOU> (?:up )?(?:with )?"
             r"(?:a |some )?(?:\w+ )?(?:job|work|position|contract|placement|gig)\b",
             r"\b(?:hiring|recruiting|looking for|needs|need|wants|searching for|seeks|seeking)"
-            r"(?: some| a few| young| pretty| beautiful| nice)* (?:girls|women|ladies|models"
+            r"(?: some| a few| young| pretty| beautiful| nice)* (?:girls|women|ladies"
+            r"|models"
             r"|dancers|hostesses|waitresses|cleaners|nannies|maids|carers|masseuses|escorts)\b",
-            r"\b(?:are|r) <YOU> (?:looking for|searching for|after|in need of) (?:a )?(?:job|work)\b",
+            r"\b(?:are|r) <YOU> (?:looking for|searching for|after|in need of)"
+            r" (?:a )?(?:job|work)\b",
             r"\b(?:do|d) <YOU> (?:need|want) (?:a |some )?(?:job|work)\b",
-            r"\b(?:well|good|great|high|big|easy) (?:paid|pay|salary|wages)\b",
+            r"\b(?:well|good|great|high|big|easy) (?:paid|pay|salary"
+            r"|wages)\b",
             r"\b(?:no|without) (?:experience|papers|documents|contract|visa|english|cv)"
             r"(?: is)? (?:needed|required|necessary)\b",
-            r"\b(?:jobs?|work|modelling|modeling|dancing|cleaning|waitressing) (?:abroad|overseas)\b",
+            r"\b(?:jobs?|work|modelling|modeling|dancing|cleaning|waitressing)"
+            r" (?:abroad|overseas)\b",
             r"\b(?:pay|paid|pays) (?:in )?cash\b|\bcash in hand\b",
             r"\b\d[\d.,]* ?(?:€|eur|euros?|£|pounds?|\$|dollars?)? ?(?:a|per|/|each) "
             r"(?:month|week|day|night|hour)\b",

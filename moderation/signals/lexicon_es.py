@@ -36,7 +36,10 @@ LEXICON = lexicon(
         ),
         r.LOCATION_REQUEST: (
             r"\b(?:vives|estas|vivis) sol[ao]s?\b",
-            (r"\b(?:en que|que|cual) (?:portal|colegio|escuela|edificio|planta|piso)\b", r"\b(?:tu|te|tus|vives|estas)\b"),
+            (
+                r"\b(?:en que|que|cual) (?:portal|colegio|escuela|edificio|planta|piso)\b",
+                r"\b(?:tu|te|tus|vives|estas)\b",
+            ),
             r"\bdonde (?:estas|te encuentras|andas|paras)\b",
             (
                 r"\ben (?:que|cual) (?:parte|zona|barrio|calle|piso|centro|residencia|albergue)\b",

@@ -43,7 +43,10 @@ LEXICON = lexicon(
         ),
         r.LOCATION_REQUEST: (
             r"\b(?:tu vis|tu habites|vous vivez|t'habites|tu es|t'es) (?:toute )?seule?s?\b",
-            (r"\b(?:quel|quelle) (?:immeuble|batiment|etage|ecole|escalier)\b", r"\b(?:tu|t'|te|ton|ta|tes|vous)\b"),
+            (
+                r"\b(?:quel|quelle) (?:immeuble|batiment|etage|ecole|escalier)\b",
+                r"\b(?:tu|t'|te|ton|ta|tes|vous)\b",
+            ),
             (
                 r"\b(?:quel|quelle|dans quel|dans quelle) (?:foyer|quartier|coin|zone|rue|hotel"
                 r"|centre|arrondissement|station|arret|residence)\b",
@@ -118,7 +121,8 @@ LEXICON = lexicon(
             r"\b(?:te|t') ?(?:arrange|regle|fait|obtient|trouve) (?:tes|les|des|ton|ta) (?:papiers"
             r"|documents|visa|passeport|titre)\b",
             (
-                r"\b(?:t'aider|vous aider|je t'aide) (?:avec|pour) (?:tes|les|ton|ta|vos) (?:papiers"
+                r"\b(?:t'aider|vous aider|je t'aide) (?:avec|pour) (?:tes|les|ton|ta"
+                r"|vos) (?:papiers"
                 r"|documents|visa|passeport|titre de sejour)\b",
                 r"\b(?:paie|payer|prix|euros?|€|\d+|frais|cash)\b",
             ),
@@ -131,15 +135,20 @@ LEXICON = lexicon(
             r"|des) (?:visa|papiers|passeport|titre de sejour|documents)\b",
         ),
         r.MONEY_OFFER: (
-            (r"\b(?:des|tes|vos) (?:dettes|factures)\b", r"\b(?:regler|payer|rembourser|effacer|pour toi)\b"),
+            (
+                r"\b(?:des|tes|vos) (?:dettes|factures)\b",
+                r"\b(?:regler|payer|rembourser|effacer|pour toi)\b",
+            ),
             r"\b<TOYOU> ?(?:avancer|avance|preter|prete|payer|paie|paye) (?:le|ton|la|ta|tes|les)"
             r" (?:loyer|caution|dette|factures?|chambre)\b",
             r"\b<TOYOU> ?(?:preter|prete|preterai|envoyer|envoie|enverrai|donner|donne|donnerai"
             r"|avancer|avance|filer|file|virer|vire|passer|passe) (?:de l'argent|des sous"
             r"|du fric|du cash|\d+|un peu d'argent|la thune|de la thune)\b",
             r"\bt'en (?:preter|prete|donner|donne|avancer|avance|filer)\b",
-            r"\b(?:argent|fric|thune|cash) facile\b",
-            r"\b(?:tu|vous) (?:me )?(?:rembourseras|rembourserez|rendras|rendrez|paieras|payeras)\b",
+            r"\b(?:argent|fric|thune"
+            r"|cash) facile\b",
+            r"\b(?:tu|vous) (?:me )?(?:rembourseras|rembourserez|rendras|rendrez|paieras"
+            r"|payeras)\b",
             r"\b(?:t'as|tu as|vous avez) besoin d'argent\b",
         ),
     },

@@ -37,7 +37,10 @@ LEXICON = lexicon(
         ),
         r.LOCATION_REQUEST: (
             r"\b(?:vivi|abiti|stai|sei) (?:da )?sola?\b",
-            (r"\b(?:in che|in quale|che|quale) (?:palazzo|scuola|piano|scala|condominio)\b", r"\b(?:tu|ti|tuo|tua|tuoi|stai|abiti|sei|vivi)\b"),
+            (
+                r"\b(?:in che|in quale|che|quale) (?:palazzo|scuola|piano|scala|condominio)\b",
+                r"\b(?:tu|ti|tuo|tua|tuoi|stai|abiti|sei|vivi)\b",
+            ),
             r"\bdove (?:ti trovi|sei adesso|sei ora|alloggi)\b",
             (
                 r"\b(?:in|a) (?:che|quale) (?:zona|quartiere|parte della citta|via|fermata"
@@ -80,8 +83,12 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro)? (?:al|a|per) (?:mese|settimana|giorno|notte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
-            r"\bti (?:offro|do|trovo) (?:un |una )?(?:posto letto|stanza|camera|letto|alloggio|casa)\b",
-            (r"\bvieni (?:su |giu )?(?:a|in) [a-z]+", r"\b(?:lavoro|lavoretto|posto|stanza|letto)\b"),
+            r"\bti (?:offro|do|trovo) (?:un |una )?(?:posto letto|stanza|camera|letto"
+            r"|alloggio|casa)\b",
+            (
+                r"\bvieni (?:su |giu )?(?:a|in) [a-z]+",
+                r"\b(?:lavoro|lavoretto|posto|stanza|letto)\b",
+            ),
             (
                 r"\b(?:biglietto|volo|viaggio|aereo)\b",
                 r"\b(?:te lo (?:compro|pago|offro|prendo|regalo)|ti (?:pago|offro|compro)"

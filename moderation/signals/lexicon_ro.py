@@ -37,7 +37,10 @@ LEXICON = lexicon(
         ),
         r.LOCATION_REQUEST: (
             r"\b(?:stai|locuiesti|traiesti|esti) singur[a]?\b",
-            (r"\b(?:la|in|pe) ce (?:bloc|scoala|scara|etaj)\b|\bce (?:scoala|bloc)\b", r"\b(?:tu|te|iti|tau|ta|stai|esti|locuiesti)\b"),
+            (
+                r"\b(?:la|in|pe) ce (?:bloc|scoala|scara|etaj)\b|\bce (?:scoala|bloc)\b",
+                r"\b(?:tu|te|iti|tau|ta|stai|esti|locuiesti)\b",
+            ),
             r"\bunde (?:esti|te afli)\b",
             (
                 r"\b(?:in|pe) ce (?:zona|cartier|parte|strada|bloc|centru|camin)\b",
@@ -79,7 +82,8 @@ LEXICON = lexicon(
             r"\b\d[\d.,]* ?(?:€|eur|euro|lei)? (?:pe|la) (?:luna|saptamana|zi|noapte|ora)\b",
         ),
         r.TRAVEL_OFFER: (
-            r"\b(?:iti|ti) (?:ofer|dau|gasesc) (?:o |un )?(?:camera|pat|cazare|casa|loc de dormit)\b",
+            r"\b(?:iti|ti) (?:ofer|dau|gasesc) (?:o |un )?(?:camera|pat|cazare|casa"
+            r"|loc de dormit)\b",
             (r"\bvino (?:la|in) [a-z]+", r"\b(?:munca|camera|slujba|lucru|cazare)\b"),
             (
                 r"\b(?:bilet|biletul|zbor|zborul|drumul|avion|calatoria)\b",

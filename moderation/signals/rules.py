@@ -66,7 +66,8 @@ RULES: tuple[Rule, ...] = (
         APP_LINK,
         RuleKind.TEXT,
         Severity.HIGH,
-        "Contains a link that opens a chat or group in a messaging app (wa.me, t.me, signal.me...).",
+        "Contains a link that opens a chat or group in a messaging app"
+        " (wa.me, t.me, signal.me...).",
     ),
     Rule(
         PHONE_NUMBER,
@@ -173,9 +174,7 @@ def default_disabled_rule_ids() -> frozenset[str]:
 def disabled_rule_ids(overrides: Mapping[str, bool]) -> frozenset[str]:
     """The disabled set from an admin's choices (rule id -> enabled) over the defaults."""
     check_rule_ids(overrides)
-    return frozenset(
-        rule.id for rule in RULES if not overrides.get(rule.id, rule.default_enabled)
-    )
+    return frozenset(rule.id for rule in RULES if not overrides.get(rule.id, rule.default_enabled))
 
 
 def resolve_disabled(disabled: Collection[str] | None) -> frozenset[str]:

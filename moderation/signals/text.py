@@ -85,7 +85,8 @@ def _is_negated(folded: str, start: int, negation: re.Pattern[str]) -> bool:
 # Digits with at most two separators between them; the length is checked afterwards.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d(?:[ \t.\-/()]{0,2}\d){6,16}(?!\w)")
 _DATE = re.compile(
-    r"^\d{1,2}[./\- ]\d{1,2}[./\- ](?:\d{2}|(?:19|20)\d{2})$|^(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2}$"
+    r"^\d{1,2}[./\- ]\d{1,2}[./\- ](?:\d{2}|(?:19|20)\d{2})$"
+    r"|^(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2}$"
 )
 _LINK = re.compile(
     r"(?<![\w.])(?:https?:?/*)?(?:www\.)?(?:wa ?\. ?me|api\.whatsapp\.com|chat\.whatsapp\.com"
@@ -129,7 +130,9 @@ def guess_language(text: str) -> str | None:
     return best if scores[best] > 0 else None
 
 
-def _lexicon_hits(folded: FoldedText, disabled: frozenset[str]) -> Iterator[tuple[str, str, int, int]]:
+def _lexicon_hits(
+    folded: FoldedText, disabled: frozenset[str]
+) -> Iterator[tuple[str, str, int, int]]:
     for item in _compiled():
         if item.rule_id in disabled:
             continue
@@ -196,4 +199,6 @@ def screen_message(text: str, *, disabled: Collection[str] | None = None) -> tup
 def asks_for_contact(text: str, *, disabled: Collection[str] | None = None) -> bool:
     """Whether the message asks for or hands out contact details (phone, app, link, e-mail);
     the backend stores this per message for the activity rules."""
-    return any(signal.rule_id in r.CONTACT_RULE_IDS for signal in screen_message(text, disabled=disabled))
+    return any(
+        signal.rule_id in r.CONTACT_RULE_IDS for signal in screen_message(text, disabled=disabled)
+    )
