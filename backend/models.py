@@ -68,6 +68,7 @@ from backend.safeguarding.models import (
     ReviewMark,
     SafetyCase,
     SafetyReport,
+    SignalRuleSetting,
 )
 from backend.safety.models import Block
 from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
@@ -133,6 +134,7 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SignalRuleSetting",
     "SsoLink",
     "SsoLoginAttempt",
     "Timesheet",

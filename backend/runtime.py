@@ -16,7 +16,9 @@ from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
+from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import screening as safeguarding_screening
 from backend.safeguarding import service as safeguarding_service
 
 
@@ -34,6 +36,7 @@ class Runtime:
     async def close(self) -> None:
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
+        room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
 
 
@@ -52,6 +55,8 @@ def build_runtime(settings: Settings) -> Runtime:
     broker = build_broker(settings.redis_url)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    # Messages stored through this database are screened by the safeguarding rules.
+    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
     return Runtime(
         settings=settings,
         keys=keys,

@@ -23,7 +23,7 @@ from backend.core import audit
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.time import utc_now
-from backend.room import events, rules
+from backend.room import events, rules, screening
 from backend.room.access import (
     RoomAccess,
     access_message_by_seq,
@@ -738,6 +738,11 @@ async def _store_message(
             "That message does not exist in this room.", fields={"reply_to": "No such message."}
         )
     room.last_seq += 1
+    if kind is MessageKind.TEXT and author_id is not None:
+        body = await screening.screen(
+            session,
+            screening.Draft(room_id, RoomKind(room.kind), room.last_seq, author_id, body),
+        )
     message = RoomMessage(
         room_id=room_id,
         seq=room.last_seq,
@@ -822,6 +827,26 @@ def _publish_update(
         ),
     )
     return public
+
+
+async def release_withheld_text(
+    session: AsyncSession, *, room_id: uuid.UUID, seq: int, masked: str, original: str
+) -> bool:
+    """A moderator let through what screening held back: the message gets its own words
+    again, unless its author changed or deleted it since (then nothing changes)."""
+    message = (
+        await session.exec(
+            select(RoomMessage).where(RoomMessage.room_id == room_id).where(RoomMessage.seq == seq)
+        )
+    ).first()
+    if message is None or message.deleted_at is not None or message.body != masked:
+        return False
+    message.body = original
+    session.add(message)
+    await session.flush()
+    names = await pseudonyms(session, [message.author_id])
+    _publish_update(session, message, names.get(message.author_id) if message.author_id else None)
+    return True
 
 
 async def edit_message(

@@ -9,7 +9,7 @@ from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, require
 from backend.core.dependencies import DbSession
 from backend.core.errors import Forbidden
 from backend.core.jsonbody import StrictJSONRoute
-from backend.safeguarding import service, trust
+from backend.safeguarding import screening, service, trust
 from backend.safeguarding.models import Restriction
 from backend.safeguarding.schemas import (
     EFFECT_MEANING,
@@ -31,21 +31,26 @@ from backend.safeguarding.schemas import (
     NoteIn,
     NoteOut,
     QueueItemOut,
+    ReleasedOut,
     ReportIn,
     ReportOut,
     RestrictIn,
     RestrictionOut,
     ReviewMarkOut,
     SeverityIn,
+    SignalRuleIn,
+    SignalRuleOut,
     TrustEdgeOut,
     TrustGraphOut,
     TrustNodeOut,
 )
 from moderation import restrictions as restriction_effects
+from moderation import signals
 from moderation.reports import Severity
 
 router = APIRouter(tags=["safety"], route_class=StrictJSONRoute)
 Officer = Annotated[Actor, Depends(require(Capability.SAFETY_REVIEW))]
+SettingsAdmin = Annotated[Actor, Depends(require(Capability.SETTINGS_MANAGE))]
 NOT_NOW = "This is not available right now."
 
 
@@ -382,3 +387,42 @@ async def under_review(actor: Officer, session: DbSession) -> list[ReviewMarkOut
         )
         for mark, name in await trust.under_review(session, actor)
     ]
+
+
+@router.post("/safety/evidence/{evidence_id}/release", response_model=ReleasedOut)
+async def release_withheld(
+    evidence_id: uuid.UUID, actor: Officer, session: DbSession
+) -> ReleasedOut:
+    """Let a phone number held back from a newcomer through: the message shows it again."""
+    return ReleasedOut(released=await screening.release(session, actor, evidence_id))
+
+
+async def _rules_out(session: DbSession) -> list[SignalRuleOut]:
+    disabled = await screening.disabled_rules(session)
+    return [
+        SignalRuleOut(
+            id=rule.id,
+            kind=rule.kind.value,
+            severity=rule.severity.value,
+            description=rule.description,
+            enabled=rule.id not in disabled,
+            default_enabled=rule.default_enabled,
+        )
+        for rule in signals.RULES
+    ]
+
+
+@router.get("/safety/signal-rules", response_model=list[SignalRuleOut])
+async def signal_rules(_actor: SettingsAdmin, session: DbSession) -> list[SignalRuleOut]:
+    """The screening rules and whether each is on."""
+    return await _rules_out(session)
+
+
+@router.put("/safety/signal-rules/{rule_id}", response_model=list[SignalRuleOut])
+async def set_signal_rule(
+    rule_id: str, body: SignalRuleIn, actor: SettingsAdmin, session: DbSession
+) -> list[SignalRuleOut]:
+    await screening.set_rule(
+        session, admin_id=actor.account.id, rule_id=rule_id, enabled=body.enabled
+    )
+    return await _rules_out(session)

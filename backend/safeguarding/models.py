@@ -129,3 +129,14 @@ class ReviewMark(SQLModel, table=True):
     marked_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     marked_at: datetime = Field(sa_type=UTCDateTime)
     cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignalRuleSetting(SQLModel, table=True):
+    """An admin's choice for one screening rule; rules without a row keep their default."""
+
+    __tablename__ = "signal_rule_setting"
+
+    rule_id: str = Field(primary_key=True, max_length=64)
+    enabled: bool
+    changed_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
+    changed_at: datetime = Field(sa_type=UTCDateTime)

@@ -272,3 +272,20 @@ class DuressOut(Output):
         "password. Tandem then shows an empty account with no rooms and no contacts, and "
         "quietly tells the safeguarding officers. Nothing on screen shows that it happened."
     )
+
+
+class SignalRuleOut(Output):
+    id: str
+    kind: str
+    severity: str
+    description: str
+    enabled: bool
+    default_enabled: bool
+
+
+class SignalRuleIn(Input):
+    enabled: bool
+
+
+class ReleasedOut(Output):
+    released: bool

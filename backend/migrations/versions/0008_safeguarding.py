@@ -26,6 +26,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id')
     )
+    op.create_table('signal_rule_setting',
+    sa.Column('rule_id', sa.String(length=64), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('changed_by', sa.Uuid(), nullable=True),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['changed_by'], ['account.id'], ),
+    sa.PrimaryKeyConstraint('rule_id')
+    )
     op.create_table('safety_case',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
@@ -284,4 +292,5 @@ def downgrade() -> None:
 
     op.drop_table('safety_case')
     op.drop_table('duress_secret')
+    op.drop_table('signal_rule_setting')
     op.execute("DELETE FROM room WHERE unique_key = 'welcome'")
