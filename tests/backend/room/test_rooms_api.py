@@ -398,8 +398,12 @@ class TestModeration:
         case = (
             await client.get(f"/api/safety/cases/{queue[0]['case_id']}", headers=noor.auth)
         ).json()
-        assert [e["body"] for e in case["evidence"]] == ["I have a job for you abroad"]
-        assert case["evidence"][0]["author_pseudonym"] == "Joy"
+        reported = [e for e in case["evidence"] if e["report_id"] is not None]
+        assert [e["body"] for e in reported] == ["I have a job for you abroad"]
+        assert reported[0]["author_pseudonym"] == "Joy"
+        # Screening had flagged the same message into the same case: one case per person.
+        flagged = {e["signal_rule"] for e in case["evidence"] if e["report_id"] is None}
+        assert "offer.job" in flagged
 
     async def test_mute_lasts_for_its_time_and_is_audited(
         self, app: FastAPI, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
