@@ -287,7 +287,11 @@ async def set_duress_password(
     """Set (or remove, with None) her duress password; her real password confirms it."""
     account = await _account(session, account_id)
     if not await services.hashing.verify(account.password_hash, current_password):
-        raise Unauthenticated("Your current password is not right.", code="password_refused")
+        raise InvalidInput(
+            "Your current password is not right.",
+            code="wrong_password",
+            fields={"current_password": "This is not your current password."},
+        )
     existing = await session.get(DuressSecret, account_id)
     if duress_password is None:
         if existing is not None:
