@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, status
 
@@ -44,8 +44,10 @@ from backend.safeguarding.schemas import (
     TrustGraphOut,
     TrustNodeOut,
 )
+from moderation import cases as case_rules
 from moderation import restrictions as restriction_effects
 from moderation import signals
+from moderation.cases import CaseStatus
 from moderation.reports import Severity
 
 router = APIRouter(tags=["safety"], route_class=StrictJSONRoute)
@@ -176,8 +178,20 @@ async def set_duress(
 
 
 @router.get("/safety/queue", response_model=list[QueueItemOut])
-async def queue(actor: Officer, session: DbSession) -> list[QueueItemOut]:
-    """Open cases she is free to handle: urgent first, then severity, then the oldest."""
+async def queue(
+    actor: Officer,
+    session: DbSession,
+    state: Literal["open", "decided", "closed", "all"] = "open",
+) -> list[QueueItemOut]:
+    """Cases she is free to handle: urgent first, then severity, then the oldest. Open ones
+    by default; ``state=decided`` lists decisions that may still be appealed or followed up
+    (a confirmed infiltration's cascade)."""
+    statuses = {
+        "open": case_rules.OPEN_STATUSES,
+        "decided": frozenset({CaseStatus.DECIDED}),
+        "closed": frozenset({CaseStatus.CLOSED}),
+        "all": frozenset(CaseStatus),
+    }[state]
     return [
         QueueItemOut(
             case_id=item.case.id,
@@ -194,7 +208,7 @@ async def queue(actor: Officer, session: DbSession) -> list[QueueItemOut]:
             assigned_to=item.case.assigned_to,
             assigned_pseudonym=item.assigned_pseudonym,
         )
-        for item in await service.triage_queue(session, actor)
+        for item in await service.triage_queue(session, actor, statuses=statuses)
     ]
 
 

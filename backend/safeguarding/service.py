@@ -303,12 +303,14 @@ class QueueItem:
     assigned_pseudonym: str | None
 
 
-async def triage_queue(session: AsyncSession, actor: Actor) -> list[QueueItem]:
-    """Open cases she is free to handle: urgent first, then severity, then age."""
+async def triage_queue(
+    session: AsyncSession, actor: Actor, *, statuses: frozenset[CaseStatus] | None = None
+) -> list[QueueItem]:
+    """Cases she is free to handle (open ones unless asked otherwise): urgent first, then
+    severity, then age."""
     require_officer(actor)
-    statement = select(SafetyCase).where(
-        col(SafetyCase.status).in_([s.value for s in case_rules.OPEN_STATUSES])
-    )
+    wanted = statuses if statuses is not None else case_rules.OPEN_STATUSES
+    statement = select(SafetyCase).where(col(SafetyCase.status).in_([s.value for s in wanted]))
     cases = list((await session.exec(statement)).all())
     mine: list[SafetyCase] = []
     for case in cases:
