@@ -15,6 +15,8 @@ from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
+from backend.notification import producers as notification_producers
+from backend.notification import push as notification_push
 from backend.room import events as room_events
 from backend.room.broker import Broker, build_broker
 
@@ -29,8 +31,12 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
+    push: notification_push.PushSender | None = None
 
     async def close(self) -> None:
+        if self.push is not None:
+            await self.push.drain()
+            notification_push.unbind(self.settings.database_url, self.push)
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
         await self.db.dispose()
@@ -51,6 +57,13 @@ def build_runtime(settings: Settings) -> Runtime:
     broker = build_broker(settings.redis_url)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    notification_producers.install()
+    push = None
+    if settings.push_enabled:
+        push = notification_push.PushSender.load_or_create(
+            settings.secret_key_file.parent / "vapid-private.pem", settings.push_subject, database
+        )
+        notification_push.bind(settings.database_url, push)
     return Runtime(
         settings=settings,
         keys=keys,
@@ -60,4 +73,5 @@ def build_runtime(settings: Settings) -> Runtime:
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
+        push=push,
     )

@@ -30,6 +30,7 @@ from backend.room.schemas import (
     MessagePublic,
     ModeratorRemoval,
     MuteCreate,
+    NotifyLevelIn,
     ReadMarker,
     ReportCreate,
     ReportFiled,
@@ -262,6 +263,14 @@ async def report_message(
 @router.get("/message-reports", response_model=list[ReportPublic])
 async def list_reports(_actor: SafetyReviewer, session: DbSession) -> list[ReportPublic]:
     return [ReportPublic.model_validate(r) for r in await room_service.list_reports(session)]
+
+
+@router.put(RoomPath + "/notify-level", response_model=RoomPublic)
+async def set_notify_level(
+    room_id: uuid.UUID, body: NotifyLevelIn, actor: SelfActor, session: DbSession
+) -> RoomPublic:
+    """What of this room reaches her notifications: mentions of her (all, mentions) or none."""
+    return await room_service.set_notify_level(session, actor, room_id, body.level)
 
 
 @router.put(RoomPath + "/read-marker", response_model=RoomPublic)
