@@ -17,6 +17,7 @@ from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
 from backend.notification import service as notification_service
+from backend.peerwork import tasks as peerwork_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
@@ -35,11 +36,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        background = None
+        background: list[asyncio.Task[None]] = []
         if settings.run_scheduled_tasks:
-            background = asyncio.create_task(
-                membership_tasks.run_forever(
-                    database, runtime.card_signer, settings.scheduled_every_seconds
+            background.append(
+                asyncio.create_task(
+                    membership_tasks.run_forever(
+                        database, runtime.card_signer, settings.scheduled_every_seconds
+                    )
+                )
+            )
+            background.append(
+                asyncio.create_task(
+                    peerwork_tasks.run_forever(database, settings.scheduled_every_seconds)
                 )
             )
         # Everything built so far (modules, routes, models) lives as long as the process:
@@ -49,8 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.environment != "test":
             gc.freeze()
         yield
-        if background is not None:
-            background.cancel()
+        for task in background:
+            task.cancel()
         await hub.ensure_started()
         await hub.stop()
         await runtime.close()
