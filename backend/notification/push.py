@@ -113,7 +113,7 @@ class PushSender:
                 log.warning("a push could not be sent (%s)", type(exc).__name__)
         if gone:
             async with self.db.session() as session:
-                await session.execute(
+                await session.exec(
                     delete(PushSubscription).where(col(PushSubscription.id).in_(gone))
                 )
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.models import Account
@@ -120,14 +120,14 @@ async def _next_seqs(
     the same rows in opposite orders). The row stays locked until the transaction ends."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
+    await session.exec(
         insert(NotificationCounter)
         .values([{"account_id": a, "last_seq": 0} for a in account_ids])
         .on_conflict_do_nothing(index_elements=["account_id"])
     )
     seqs: dict[uuid.UUID, int] = {}
     for account_id in account_ids:
-        result = await session.execute(
+        result = await session.exec(
             update(NotificationCounter)
             .where(col(NotificationCounter.account_id) == account_id)
             .values(last_seq=NotificationCounter.last_seq + 1)
@@ -314,7 +314,7 @@ async def mark_all_read(
         statement = statement.where(Notification.seq <= up_to_seq)
     seqs = sorted((await session.exec(statement)).all())
     if seqs:
-        await session.execute(
+        await session.exec(
             update(Notification)
             .where(col(Notification.account_id) == account_id)
             .where(col(Notification.seq).in_(seqs))
@@ -424,9 +424,9 @@ async def delete_for_account(session: AsyncSession, account_id: uuid.UUID) -> in
     For account erasure (issue 6); runs in the caller's transaction. Returns how many
     items were removed.
     """
-    removed = await session.execute(
+    removed = await session.exec(
         delete(Notification).where(col(Notification.account_id) == account_id)
     )
     for table in (NotificationCounter, NotificationPreference, PushSubscription):
-        await session.execute(delete(table).where(col(table.account_id) == account_id))
+        await session.exec(delete(table).where(col(table.account_id) == account_id))
     return int(getattr(removed, "rowcount", 0) or 0)
