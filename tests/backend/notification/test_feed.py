@@ -197,10 +197,13 @@ class TestQuietRules:
 
 class TestTransactions:
     async def test_a_decision_rolled_back_leaves_no_item(self, app: FastAPI, lina: Person) -> None:
-        with pytest.raises(RuntimeError):
+        async def decide_then_fail() -> None:
             async with app.state.db.session() as session:
                 await producers.card_issued(session, account_id=lina.id)
                 raise RuntimeError("the decision failed after the notice was made")
+
+        with pytest.raises(RuntimeError):
+            await decide_then_fail()
         async with app.state.db.session(write=False) as session:
             assert await service.head_of(session, lina.id) == 0
             assert await service.list_feed(session, lina.id) == []
