@@ -142,3 +142,17 @@ class TestLive:
         sock = await open_socket(server, http, lina)
         await card_issued(app, lina)
         assert notifications(await sock.quiet(0.4)) == []
+
+    async def test_too_far_behind_then_live_from_the_head(
+        self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
+    ) -> None:
+        lina = await person_with(app, http, "Lina", Role.MEMBER)
+        async with app.state.db.session() as session:
+            for _ in range(205):
+                await producers.card_issued(session, account_id=lina.id)
+        sock = await open_socket(server, http, lina)
+        assert (await resume(sock, 0))["head_seq"] == 205
+        behind = await sock.recv_type("notifications_too_far_behind")
+        assert (behind["from_seq"], behind["to_seq"]) == (1, 205)
+        await card_issued(app, lina)
+        assert (await sock.recv_type("notification"))["seq"] == 206
