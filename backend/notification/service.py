@@ -273,14 +273,12 @@ async def list_feed(
     return list((await session.exec(statement.order_by(order).limit(limit))).all())
 
 
-async def _publish_read(session: AsyncSession, account_id: uuid.UUID, seqs: list[int]) -> None:
-    if seqs:
-        events.publish_on_commit(
-            session,
-            events.AccountFrameEvent(
-                account_id, FEED, None, {"type": "notifications_read", "seqs": seqs}
-            ),
-        )
+def _publish_read(session: AsyncSession, account_id: uuid.UUID, marks: dict[str, Any]) -> None:
+    """Her other sockets follow a read mark: ``{"seqs": [n]}`` or ``{"up_to_seq": n}``."""
+    events.publish_on_commit(
+        session,
+        events.AccountFrameEvent(account_id, FEED, None, {"type": "notifications_read", **marks}),
+    )
 
 
 async def mark_read(session: AsyncSession, account_id: uuid.UUID, seq: int) -> Notification:
@@ -297,7 +295,7 @@ async def mark_read(session: AsyncSession, account_id: uuid.UUID, seq: int) -> N
         item.read_at = utc_now()
         session.add(item)
         await session.flush()
-        await _publish_read(session, account_id, [seq])
+        _publish_read(session, account_id, {"seqs": [seq]})
     return item
 
 
@@ -320,7 +318,7 @@ async def mark_all_read(
             .where(col(Notification.seq).in_(seqs))
             .values(read_at=utc_now())
         )
-        await _publish_read(session, account_id, seqs)
+        _publish_read(session, account_id, {"up_to_seq": seqs[-1]})
     return len(seqs)
 
 

@@ -120,6 +120,13 @@ class TestLive:
             "type": "notifications_read",
             "seqs": [1],
         }
+        await card_issued(app, lina)
+        await card_issued(app, lina)
+        await http.post("/api/notifications/read-all", json={}, headers=lina.auth)
+        assert await sock.recv_type("notifications_read") == {
+            "type": "notifications_read",
+            "up_to_seq": 3,
+        }
 
     async def test_a_mention_arrives_live(
         self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
