@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
@@ -58,7 +58,6 @@ from backend.room.models import (
     FeedbackQuestion,
     FeedbackSubmission,
     GroupSession,
-    MessageReport,
     MessageRevision,
     Room,
     RoomMember,
@@ -66,6 +65,16 @@ from backend.room.models import (
     SessionAttendance,
     SessionSeries,
     WsTicket,
+)
+from backend.safeguarding.models import (
+    CaseAppeal,
+    CaseEvidence,
+    CaseNote,
+    Restriction,
+    ReviewMark,
+    SafetyCase,
+    SafetyReport,
+    SignalRuleSetting,
 )
 from backend.safety.models import Block
 from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
@@ -87,9 +96,13 @@ __all__ = [
     "Block",
     "CalendarFeed",
     "Card",
+    "CaseAppeal",
+    "CaseEvidence",
+    "CaseNote",
     "Contract",
     "Criterion",
     "Debrief",
+    "DuressSecret",
     "FeedbackAnswer",
     "FeedbackQuestion",
     "FeedbackSubmission",
@@ -102,7 +115,6 @@ __all__ = [
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
-    "MessageReport",
     "MessageRevision",
     "Notice",
     "Notification",
@@ -115,12 +127,16 @@ __all__ = [
     "PushSubscription",
     "RecoveryCode",
     "Referral",
+    "Restriction",
+    "ReviewMark",
     "RoleGrant",
     "Room",
     "RoomMember",
     "RoomMessage",
     "Roster",
+    "SafetyCase",
     "SafetyExclusion",
+    "SafetyReport",
     "SealedIdentity",
     "SessionAttendance",
     "SessionSeries",
@@ -128,6 +144,7 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SignalRuleSetting",
     "SsoLink",
     "SsoLoginAttempt",
     "Timesheet",

@@ -18,7 +18,10 @@ from backend.membership.cards import CardSigner
 from backend.notification import producers as notification_producers
 from backend.notification import push as notification_push
 from backend.room import events as room_events
+from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import screening as safeguarding_screening
+from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Runtime:
             notification_push.unbind(self.settings.database_url, self.push)
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
+        room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
 
 
@@ -57,6 +61,8 @@ def build_runtime(settings: Settings) -> Runtime:
     broker = build_broker(settings.redis_url)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    # Messages stored through this database are screened by the safeguarding rules.
+    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
     notification_producers.install()
     push = None
     if settings.push_enabled:
@@ -69,7 +75,12 @@ def build_runtime(settings: Settings) -> Runtime:
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        auth=auth_service.AuthServices.build(
+            settings,
+            hashing,
+            keys.secret,
+            duress_alerts=[safeguarding_service.raise_duress_case],
+        ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,

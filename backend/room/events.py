@@ -101,6 +101,15 @@ class TypingEvent:
 
 
 @dataclass(frozen=True)
+class AccountChangedEvent:
+    """What she may do changed (a restriction applied or lifted, roles, duress): every
+    process checks her open sockets again now, not at the next revalidation round."""
+
+    account_id: uuid.UUID
+    kind: Literal["account_changed"] = "account_changed"
+
+
+@dataclass(frozen=True)
 class AccountFrameEvent:
     """A frame for one account's sockets that asked for a feed (notifications).
 
@@ -121,6 +130,7 @@ RoomEvent = (
     | MemberAddedEvent
     | MemberRemovedEvent
     | TypingEvent
+    | AccountChangedEvent
     | AccountFrameEvent
 )
 
