@@ -3,7 +3,6 @@
 import json
 import uuid
 
-import httpx
 from fastapi import FastAPI
 
 from backend.auth.capabilities import Role
