@@ -338,12 +338,19 @@ WORDS: dict[str, dict[str, T]] = {
             "es": "los demás no te ven en las salas ni en el directorio",
             "ro": "ceilalți nu te văd în camere sau în listă",
         },
-        "dm_frozen": {
+        "direct_messages_frozen": {
             "en": "direct conversations are paused",
             "fr": "les conversations privées sont suspendues",
             "it": "le conversazioni dirette sono sospese",
             "es": "las conversaciones directas están en pausa",
             "ro": "conversațiile directe sunt oprite",
+        },
+        "removed_from_rooms": {
+            "en": "rooms are closed to you",
+            "fr": "les salons vous sont fermés",
+            "it": "le stanze ti sono chiuse",
+            "es": "las salas están cerradas para ti",
+            "ro": "camerele îți sunt închise",
         },
     },
 }

@@ -280,8 +280,8 @@ async def report_status_changed(
 async def restriction_applied(
     session: AsyncSession, *, account_id: uuid.UUID, restrictions: list[str]
 ) -> list[Notification]:
-    """``restrictions``: words of catalogue.WORDS["restriction"] (read_only, hidden,
-    dm_frozen). Cannot be switched off."""
+    """``restrictions``: ``moderation.restrictions.Effect`` values, translated by
+    catalogue.WORDS["restriction"]. Cannot be switched off."""
     return await notify(
         session,
         [account_id],

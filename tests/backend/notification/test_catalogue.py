@@ -46,7 +46,10 @@ def test_render_falls_back_to_english_and_formats_times_in_her_zone() -> None:
     )
     assert text == "Your card expires on 01/01/2031 01:30."
     words = render(
-        "safety.restriction_applied", {"restriction": ["read_only", "dm_frozen"]}, "en", "UTC"
+        "safety.restriction_applied",
+        {"restriction": ["read_only", "direct_messages_frozen"]},
+        "en",
+        "UTC",
     )
     assert words == (
         "For now, you can read but not write; direct conversations are paused. "
