@@ -8,6 +8,7 @@ from backend.identity.endpoints import router as identity_router
 from backend.membership.endpoints import public_router as membership_public_router
 from backend.membership.endpoints import router as membership_router
 from backend.mentoring.endpoints import router as mentoring_router
+from backend.notification.endpoints import router as notification_router
 from backend.organisation.endpoints import router as organisation_router
 from backend.peerwork.endpoints import router as peerwork_router
 from backend.room.endpoints import router as room_router
@@ -23,6 +24,7 @@ api_router.include_router(audit_router)
 api_router.include_router(safety_router)
 api_router.include_router(membership_router)
 api_router.include_router(mentoring_router)
+api_router.include_router(notification_router)
 api_router.include_router(peerwork_router)
 api_router.include_router(sso_router)
 api_router.include_router(safeguarding_router)

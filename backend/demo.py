@@ -19,26 +19,32 @@ from backend.auth.lookup import held as held_role
 from backend.auth.lookup import live, signed_in
 from backend.auth.models import Account
 from backend.core.config import Settings
+from backend.core.errors import Conflict, InvalidInput
 from backend.core.time import frozen_clock, utc_now
 from backend.identity import service as identity_service
 from backend.membership import service as membership_service
 from backend.membership.models import AgreementKind, MemberStatus
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.models import MentorshipStatus
+from backend.notification import service as notification_service
+from backend.notification import tasks as notification_tasks
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
 from backend.peerwork import roster as peerwork_roster
 from backend.peerwork import service as peerwork_service
 from backend.peerwork.models import (
+    Assignment,
     AssignmentRole,
     ContractKind,
     FundingKind,
+    Roster,
     RosterStatus,
+    Shift,
     ShiftKind,
     TimesheetStatus,
 )
 from backend.room import service as room_service
-from backend.room.models import RoomKind
+from backend.room.models import NotifyLevel, RoomKind
 from backend.room.schemas import FeedbackAnswerIn, FeedbackQuestionIn, GroupSessionCreate
 from backend.runtime import Runtime, build_runtime
 from backend.safeguarding import service as safeguarding_service
@@ -332,6 +338,7 @@ async def load_demo(
                         ),
                     )
                 )
+            await _demo_notifications(session, build.accounts)
             return listing
     finally:
         await runtime.close()
@@ -524,13 +531,32 @@ async def _demo_rooms(
                     client_id=f"demo-{counter}",
                     body=rng.choice(_LINES),
                 )
+        # Joy reads the circle only when she is named; mentions reach people's feeds.
+        await room_service.set_notify_level(session, actors["Joy"], circle.id, NotifyLevel.MENTIONS)
+        for room_id, author, body in (
+            (circle.id, "Ioana", "@Joy could you bring the leaflets on Tuesday?"),
+            (
+                circle.id,
+                "Blessing",
+                "@Lina the French class starts next week, ask me for the address.",
+            ),
+            (roots.id, "Amara", "@Blessing can you look at Dalia's application this week?"),
+        ):
+            clock.advance(minutes=30)
+            await room_service.post_message(
+                session, actors[author], room_id, client_id=f"demo-mention-{counter}", body=body
+            )
+            counter += 1
     questions = [
         FeedbackQuestionIn(text="How useful was this session?", kind="scale"),
         FeedbackQuestionIn(text="What would you change?", kind="text"),
     ]
     attendees = ["Lina", "Joy", "Blessing", "Amara"]
-    for offset in (-14, -7, 7, 14):
+    # A session tomorrow evening: its members find the reminder in their feeds.
+    for offset in (-14, -7, 0.8, 7, 14):
         starts = now + timedelta(days=offset)
+        if 0 < offset < 1:
+            starts = starts.replace(minute=0, second=0)
         held = await room_service.schedule_session(
             session,
             actors["Ioana"],
@@ -538,7 +564,11 @@ async def _demo_rooms(
             GroupSessionCreate(
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
-                topic="Sleep and stress" if offset < 0 else "Rights at work",
+                topic="Sleep and stress"
+                if offset < 0
+                else "Rights at work"
+                if offset > 1
+                else "Evening circle",
                 language="en",
             ),
         )
@@ -675,6 +705,45 @@ async def _demo_safety(
         reason="Three newcomers described the same job offer and questions about addresses.",
         infiltration_confirmed=True,
     )
+
+
+async def _demo_swap(
+    build: _Builder, roster_row: Roster, assignments: list[Assignment], now: datetime
+) -> None:
+    """A peer asks a colleague to take a coming shift; the colleague agrees; the swap waits
+    for Claire's approval (each step lands in someone's notifications)."""
+    session = build.session
+    peers = sorted({a.account_id for a in assignments if a.role == AssignmentRole.PEER}, key=str)
+    for assignment in sorted(assignments, key=lambda a: str(a.id)):
+        shift = await session.get(Shift, assignment.shift_id)
+        if assignment.role != AssignmentRole.PEER or shift is None or shift.starts_at <= now:
+            continue
+        for colleague in peers:
+            if colleague == assignment.account_id:
+                continue
+            try:
+                swap = await peerwork_service.propose_swap(
+                    session, assignment=assignment, roster_row=roster_row, to_account_id=colleague
+                )
+            except (Conflict, InvalidInput):
+                continue
+            await peerwork_service.answer_swap(
+                session, swap=swap, account_id=colleague, accept=True
+            )
+            return
+
+
+async def _demo_notifications(session: AsyncSession, accounts: dict[str, Account]) -> None:
+    """The notices that fall due now, and feeds read up to their last two items: the
+    services above made the rest (votes, outcome, card, mentor, roster, swaps, mentions)."""
+    await membership_service.remind_voters(session)
+    await membership_service.remind_expiring_cards(session)
+    await notification_tasks.remind_sessions(session)
+    await peerwork_service.remind_debriefs(session)
+    for account in accounts.values():
+        head = await notification_service.head_of(session, account.id)
+        if head > 2:
+            await notification_service.mark_all_read(session, account.id, up_to_seq=head - 2)
 
 
 async def build_peer_work(build: _Builder) -> None:
@@ -867,6 +936,7 @@ async def build_peer_work(build: _Builder) -> None:
                 else None,
                 wants_to_talk=False,
             )
+    await _demo_swap(build, roster_row, assignments, now)
     approved = await peerwork_service.list_timesheets(session, org, TimesheetStatus.APPROVED)
     build.notes["Claire"] = (
         build.notes.get("Claire", "")

@@ -16,6 +16,8 @@ from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
+from backend.notification import service as notification_service
+from backend.peerwork import tasks as peerwork_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
@@ -31,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = build_runtime(settings)
     database = runtime.db
-    hub = Hub(settings, database, runtime.broker)
+    hub = Hub(settings, database, runtime.broker, feed_source=notification_service.Feed())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     membership_tasks.run_forever(database, runtime.card_signer, every)
                 ),
                 asyncio.create_task(safeguarding_tasks.run_forever(database, every)),
+                asyncio.create_task(peerwork_tasks.run_forever(database, every)),
             ]
         # Everything built so far (modules, routes, models) lives as long as the process:
         # freezing it keeps full garbage collections from walking it again and again,
@@ -75,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
             {"name": "mentoring", "description": "Mentor profiles and mentorships."},
             {"name": "rooms", "description": "Rooms, messages, group sessions; /ws is live."},
+            {
+                "name": "notifications",
+                "description": "Her feed, read marks, preferences, optional Web Push.",
+            },
             {
                 "name": "peer work",
                 "description": "Paid peer work: onboarding, contracts, trainings, shifts, "

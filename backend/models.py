@@ -25,6 +25,12 @@ from backend.membership.models import (
     WorkingGroupMember,
 )
 from backend.mentoring.models import MentorProfile, Mentorship
+from backend.notification.models import (
+    Notification,
+    NotificationCounter,
+    NotificationPreference,
+    PushSubscription,
+)
 from backend.organisation.models import Organisation
 from backend.peerwork.models import (
     Assignment,
@@ -111,10 +117,14 @@ __all__ = [
     "Mentorship",
     "MessageRevision",
     "Notice",
+    "Notification",
+    "NotificationCounter",
+    "NotificationPreference",
     "Organisation",
     "OrganisationSso",
     "ParticipationConfirmation",
     "PeerWorker",
+    "PushSubscription",
     "RecoveryCode",
     "Referral",
     "Restriction",

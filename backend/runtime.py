@@ -15,6 +15,8 @@ from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
+from backend.notification import producers as notification_producers
+from backend.notification import push as notification_push
 from backend.room import events as room_events
 from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
@@ -32,8 +34,12 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
+    push: notification_push.PushSender | None = None
 
     async def close(self) -> None:
+        if self.push is not None:
+            await self.push.drain()
+            notification_push.unbind(self.settings.database_url, self.push)
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
         room_screening.unbind_screen(self.settings.database_url)
@@ -57,6 +63,13 @@ def build_runtime(settings: Settings) -> Runtime:
     room_events.bind_broker(settings.database_url, broker)
     # Messages stored through this database are screened by the safeguarding rules.
     room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
+    notification_producers.install()
+    push = None
+    if settings.push_enabled:
+        push = notification_push.PushSender.load_or_create(
+            settings.secret_key_file.parent / "vapid-private.pem", settings.push_subject, database
+        )
+        notification_push.bind(settings.database_url, push)
     return Runtime(
         settings=settings,
         keys=keys,
@@ -71,4 +84,5 @@ def build_runtime(settings: Settings) -> Runtime:
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
+        push=push,
     )

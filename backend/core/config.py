@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     ws_revalidate_seconds: float = Field(default=1.0, gt=0, le=2.0)
     ws_ticket_seconds: int = Field(default=30, ge=5, le=300)
 
+    # Web Push (outside the app, constant text only); off by default. The VAPID key is kept
+    # beside the key file. The subject is the contact push services may use (VAPID "sub").
+    push_enabled: bool = False
+    push_subject: str = "mailto:admin@localhost"
+
 
 @lru_cache
 def get_settings() -> Settings:

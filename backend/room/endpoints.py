@@ -30,6 +30,7 @@ from backend.room.schemas import (
     MessagePublic,
     ModeratorRemoval,
     MuteCreate,
+    NotifyLevelIn,
     ReadMarker,
     RevisionPublic,
     RoomCreate,
@@ -251,6 +252,14 @@ async def message_revisions(
 ) -> list[RevisionPublic]:
     rows = await room_service.list_revisions(session, actor, room_id, seq)
     return [RevisionPublic.model_validate(r) for r in rows]
+
+
+@router.put(RoomPath + "/notify-level", response_model=RoomPublic)
+async def set_notify_level(
+    room_id: uuid.UUID, body: NotifyLevelIn, actor: SelfActor, session: DbSession
+) -> RoomPublic:
+    """What of this room reaches her notifications: mentions of her (all, mentions) or none."""
+    return await room_service.set_notify_level(session, actor, room_id, body.level)
 
 
 @router.put(RoomPath + "/read-marker", response_model=RoomPublic)

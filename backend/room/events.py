@@ -109,6 +109,21 @@ class AccountChangedEvent:
     kind: Literal["account_changed"] = "account_changed"
 
 
+@dataclass(frozen=True)
+class AccountFrameEvent:
+    """A frame for one account's sockets that asked for a feed (notifications).
+
+    ``seq`` orders the feed per account, so a socket that misses one fetches it from the
+    ``FeedSource`` (websocket.py); ``None`` for a frame outside the sequence (read marks).
+    """
+
+    account_id: uuid.UUID
+    feed: str
+    seq: int | None
+    frame: dict[str, Any]
+    kind: Literal["account_frame"] = "account_frame"
+
+
 RoomEvent = (
     MessageEvent
     | MessageUpdatedEvent
@@ -116,6 +131,7 @@ RoomEvent = (
     | MemberRemovedEvent
     | TypingEvent
     | AccountChangedEvent
+    | AccountFrameEvent
 )
 
 

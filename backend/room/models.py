@@ -36,6 +36,14 @@ class MemberState(StrEnum):
     REMOVED = "removed"
 
 
+class NotifyLevel(StrEnum):
+    """What of a room reaches her feed: a mention of her ("all" and "mentions"), or nothing."""
+
+    ALL = "all"
+    MENTIONS = "mentions"
+    NONE = "none"
+
+
 class MessageKind(StrEnum):
     TEXT = "text"
     SYSTEM = "system"
@@ -71,6 +79,7 @@ class RoomMember(SQLModel, table=True):
     joined_at: datetime = Field(sa_type=UTCDateTime)
     last_read_seq: int = Field(default=0)
     muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    notify_level: str = Field(default=NotifyLevel.ALL.value, max_length=16)
 
 
 class RoomMessage(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Who may see, join, post in and moderate each kind of room; limits. Pure: no I/O."""
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -146,6 +147,22 @@ def clean_body(body: str) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise ValueError(f"A message is at most {MAX_MESSAGE_CHARS} characters.")
     return text
+
+
+def mentioned(body: str, pseudonyms: dict[uuid.UUID, str]) -> set[uuid.UUID]:
+    """Who of ``pseudonyms`` the text names as ``@Pseudonym`` (any case, whole name)."""
+    text = body.casefold()
+    found: set[uuid.UUID] = set()
+    for account_id, pseudonym in pseudonyms.items():
+        needle = "@" + pseudonym.casefold()
+        start = text.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                found.add(account_id)
+                break
+            start = text.find(needle, end)
+    return found
 
 
 def unique_pair_key(prefix: str, a: object, b: object, *, ordered: bool = False) -> str:

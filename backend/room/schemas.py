@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter, mode
 
 from backend.core.schemas import SUPPORTED_LANGUAGES, Input, Output
 from backend.room import rules
-from backend.room.models import RoomKind, RoomRole
+from backend.room.models import NotifyLevel, RoomKind, RoomRole
 
 
 def _body(value: str) -> str:
@@ -52,6 +52,7 @@ class RoomPublic(Output):
     last_read_seq: int = 0
     unread: int = 0
     muted_until: datetime | None = None
+    notify_level: NotifyLevel = NotifyLevel.ALL
 
 
 class MemberPublic(Output):
@@ -122,6 +123,10 @@ class RevisionPublic(Output):
     body: str
     replaced_at: datetime
     replaced_by: uuid.UUID | None
+
+
+class NotifyLevelIn(Input):
+    level: NotifyLevel
 
 
 class ReadMarker(Input):
@@ -273,8 +278,21 @@ class PingFrame(Input):
     type: Literal["ping"]
 
 
+class FeedResumeFrame(Input):
+    """Start (or resume) an account feed: the server sends what came after ``after_seq``."""
+
+    type: Literal["notifications"]
+    after_seq: int = Field(default=0, ge=0)
+
+
 ClientFrame = Annotated[
-    SubscribeFrame | UnsubscribeFrame | SendFrame | ReadFrame | TypingFrame | PingFrame,
+    SubscribeFrame
+    | UnsubscribeFrame
+    | SendFrame
+    | ReadFrame
+    | TypingFrame
+    | PingFrame
+    | FeedResumeFrame,
     Field(discriminator="type"),
 ]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)

@@ -6,7 +6,7 @@ Services flush and never commit; events leave after the commit (events.publish_o
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,6 +39,7 @@ from backend.room.models import (
     MemberState,
     MessageKind,
     MessageRevision,
+    NotifyLevel,
     Room,
     RoomKind,
     RoomMember,
@@ -184,6 +185,7 @@ def _room_public(room: Room, member: RoomMember | None, unread: int = 0) -> Room
         last_read_seq=member.last_read_seq if member else 0,
         unread=unread,
         muted_until=member.muted_until if member else None,
+        notify_level=NotifyLevel(member.notify_level) if member else NotifyLevel.ALL,
     )
 
 
@@ -763,6 +765,69 @@ async def _store_message(
     return message, False
 
 
+@dataclass(frozen=True)
+class Mentions:
+    """Room members named in a new message who want to hear of it (not her, not blocked)."""
+
+    room_id: uuid.UUID
+    room_name: str
+    seq: int
+    author_id: uuid.UUID
+    author_pseudonym: str
+    account_ids: frozenset[uuid.UUID]
+
+
+MentionListener = Callable[[AsyncSession, Mentions], Awaitable[None]]
+# Filled when the application is built (backend.notification); rooms import no domain above.
+_mention_listeners: list[MentionListener] = []
+
+
+def on_mentions(listener: MentionListener) -> None:
+    """Call ``listener`` in the posting transaction for every message that names someone."""
+    if listener not in _mention_listeners:
+        _mention_listeners.append(listener)
+
+
+async def _announce_mentions(
+    session: AsyncSession, room: Room, message: RoomMessage, author_id: uuid.UUID, author: str
+) -> None:
+    # The common message has no "@": nothing is read, the send path stays as it was.
+    if "@" not in message.body or not _mention_listeners:
+        return
+    rows = (
+        await session.exec(
+            select(RoomMember.account_id, Account.pseudonym, RoomMember.notify_level)
+            .join(Account, col(Account.id) == col(RoomMember.account_id))
+            .where(RoomMember.room_id == room.id)
+            .where(RoomMember.state == MemberState.ACTIVE.value)
+            .where(RoomMember.account_id != author_id)
+        )
+    ).all()
+    wanting = {a: p for a, p, level in rows if level != NotifyLevel.NONE.value}
+    named = rules.mentioned(message.body, wanting)
+    if not named:
+        return
+    named -= await safety_service.blocked_either_way(session, author_id)
+    if not named:
+        return
+    mentions = Mentions(room.id, room.name, message.seq, author_id, author, frozenset(named))
+    for listener in _mention_listeners:
+        await listener(session, mentions)
+
+
+async def set_notify_level(
+    session: AsyncSession, actor: Actor, room_id: uuid.UUID, level: NotifyLevel
+) -> RoomPublic:
+    access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
+    member = access.member
+    if member is None or member.state != MemberState.ACTIVE.value:
+        raise NotFound()
+    member.notify_level = level.value
+    session.add(member)
+    await session.flush()
+    return _room_public(access.room, member)
+
+
 async def post_message(
     session: AsyncSession,
     actor: Actor,
@@ -798,6 +863,10 @@ async def post_message(
     if access.member is not None and message.seq > access.member.last_read_seq:
         access.member.last_read_seq = message.seq
         session.add(access.member)
+    if not duplicate:
+        await _announce_mentions(
+            session, access.room, message, actor.account.id, actor.account.pseudonym
+        )
     return message_public(message, actor.account.pseudonym), duplicate
 
 

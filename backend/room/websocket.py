@@ -17,7 +17,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -37,6 +37,7 @@ from backend.room.access import access_room_by_id
 from backend.room.broker import Broker
 from backend.room.models import RoomKind
 from backend.room.schemas import (
+    FeedResumeFrame,
     PingFrame,
     ReadFrame,
     SendFrame,
@@ -62,6 +63,9 @@ CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
 
 FILL_PAGE = 500
+# Feed items (notifications) sent on resume before the client is told to page over HTTP.
+FEED_BACKLOG = 200
+FEED_PAGE = 100
 REVALIDATE_CHUNK = 500
 # Refused frames in a row, past the burst, before a flooding socket is closed.
 FLOOD_STRIKES = 50
@@ -98,6 +102,32 @@ class Cursor:
     behind_at: int | None = None
 
 
+@dataclass
+class FeedCursor:
+    """Where a socket stands in her account feed (notifications), like a room's Cursor."""
+
+    last: int
+    filling: bool = True
+    pending: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    head: int
+    unread: int
+    # Oldest first; each frame carries its "seq".
+    frames: list[dict[str, Any]]
+
+
+class FeedSource(Protocol):
+    """Reads an account feed for resume. Implemented by a domain above rooms
+    (backend.notification), handed to the Hub when the app is built."""
+
+    async def page_after(
+        self, db: Database, account_id: uuid.UUID, after: int, limit: int
+    ) -> FeedPage: ...
+
+
 @dataclass(frozen=True)
 class _Close:
     code: int
@@ -124,6 +154,7 @@ class Connection:
         self.blocked = blocked
         self.cursors: dict[uuid.UUID, Cursor] = {}
         self.kinds: dict[uuid.UUID, RoomKind] = {}
+        self.feed: FeedCursor | None = None
         self.queue: asyncio.Queue[str | _Close] = asyncio.Queue(hub.settings.ws_send_queue_frames)
         self.closing = False
         self.tasks: set[asyncio.Task[None]] = set()
@@ -275,6 +306,65 @@ class Connection:
             log.exception("catching connection %s up on room %s failed", self.id, room_id)
             self.close(CLOSE_RESTART, "Please reconnect.")
 
+    # Receiving her feed
+
+    def deliver_feed(self, seq: int | None, text: str) -> None:
+        cursor = self.feed
+        if cursor is None or self.closing:
+            return
+        if cursor.filling:
+            cursor.pending.append((seq, text))
+            return
+        if seq is None:
+            self.offer(text)
+            return
+        if seq <= cursor.last:
+            return
+        if seq == cursor.last + 1:
+            cursor.last = seq
+            self.offer(text)
+            return
+        cursor.pending.append((seq, text))
+        cursor.filling = True
+        self.spawn(self._fill_feed(cursor))
+
+    async def _fill_feed(self, cursor: FeedCursor) -> None:
+        """Send what the feed holds after ``cursor.last``, then what arrived meanwhile."""
+        source = self.hub.feed_source
+        try:
+            while source is not None:
+                page = await source.page_after(self.hub.db, self.account_id, cursor.last, FEED_PAGE)
+                if self.closing or self.feed is not cursor:
+                    return
+                for frame in page.frames:
+                    if frame["seq"] <= cursor.last:
+                        continue
+                    await self.queue.put(events.dumps(frame))
+                    cursor.last = frame["seq"]
+                if len(page.frames) == FEED_PAGE:
+                    continue
+                pending, cursor.pending = cursor.pending, []
+                gap = False
+                for index, (seq, text) in enumerate(pending):
+                    if seq is None:
+                        self.offer(text)
+                    elif seq == cursor.last + 1:
+                        cursor.last = seq
+                        self.offer(text)
+                    elif seq > cursor.last:
+                        cursor.pending = pending[index:]
+                        gap = True
+                        break
+                if gap:
+                    continue
+                break
+            cursor.filling = False
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("catching connection %s up on its feed failed", self.id)
+            self.close(CLOSE_RESTART, "Please reconnect.")
+
     def drop_room(self, room_id: uuid.UUID) -> None:
         self.cursors.pop(room_id, None)
         self.kinds.pop(room_id, None)
@@ -284,10 +374,17 @@ class Connection:
 class Hub:
     """The connections of this process, by room and by account."""
 
-    def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        broker: Broker,
+        feed_source: FeedSource | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.broker = broker
+        self.feed_source = feed_source
         self.rooms: dict[uuid.UUID, set[Connection]] = {}
         self.accounts: dict[uuid.UUID, set[Connection]] = {}
         self._started = False
@@ -369,6 +466,11 @@ class Hub:
                 if connections:
                     self.spawn(self.revalidate(connections))
                 return
+            if kind == "account_frame":
+                text = events.dumps(data["frame"])
+                for connection in list(self.accounts.get(uuid.UUID(data["account_id"]), ())):
+                    connection.deliver_feed(data["seq"], text)
+                return
             room_id = uuid.UUID(data["room_id"])
             if kind == "message":
                 self._on_message(room_id, Outgoing("message", data["message"]))
@@ -432,6 +534,11 @@ class Hub:
                 cursor = connection.cursors.get(room_id)
                 if cursor is not None:
                     connection.fill(room_id, cursor)
+        for connection in self.all_connections():
+            feed = connection.feed
+            if feed is not None and not feed.filling and not connection.closing:
+                feed.filling = True
+                connection.spawn(connection._fill_feed(feed))
 
     # Revalidation
 
@@ -690,6 +797,8 @@ async def _handle_frame(connection: Connection, text: str) -> None:
                     )
         elif isinstance(frame, TypingFrame):
             await _typing(connection, frame)
+        elif isinstance(frame, FeedResumeFrame):
+            await _resume_feed(connection, frame)
     except TandemError as exc:
         extra: dict[str, Any] = {}
         for name in ("room_id", "client_id"):
@@ -771,6 +880,42 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
             )
         # Messages stored between reading the head and joining the room come from here.
         connection.fill(room_id, cursor)
+
+
+async def _resume_feed(connection: Connection, frame: FeedResumeFrame) -> None:
+    hub = connection.hub
+    if hub.feed_source is None:
+        connection.error("not_found", "There is no notification feed here.")
+        return
+    async with hub.db.session(write=False) as session:
+        if await _current_actor(connection, session, write=False) is None:
+            return
+    first = await hub.feed_source.page_after(hub.db, connection.account_id, frame.after_seq, 0)
+    if connection.closing:
+        return
+    last = min(frame.after_seq, first.head)
+    behind = first.head - last > FEED_BACKLOG
+    # Live items arriving from here on wait in the cursor until the fill has caught up.
+    cursor = FeedCursor(last=first.head if behind else last)
+    connection.feed = cursor
+    connection.offer_data(
+        {
+            "type": "notifications_subscribed",
+            "last_seq": last,
+            "head_seq": first.head,
+            "unread": first.unread,
+        }
+    )
+    if behind:
+        connection.offer_data(
+            {
+                "type": "notifications_too_far_behind",
+                "from_seq": last + 1,
+                "to_seq": first.head,
+                "message": "Page the missed notifications over HTTP; new ones follow.",
+            }
+        )
+    connection.spawn(connection._fill_feed(cursor))
 
 
 async def _send(connection: Connection, frame: SendFrame) -> None:
