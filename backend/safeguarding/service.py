@@ -23,6 +23,7 @@ from backend.core.time import utc_now
 from backend.membership import service as membership_service
 from backend.membership.models import MemberStatus, Referral
 from backend.mentoring.models import Mentorship
+from backend.notification import producers
 from backend.room import events
 from backend.room import service as room_service
 from backend.safeguarding.models import (
@@ -193,9 +194,27 @@ def reporter_status(case_status: CaseStatus) -> ReportStatus:
     """What the reporter sees: progress, never the decision about someone else."""
     if case_status is CaseStatus.OPEN:
         return ReportStatus.RECEIVED
-    if case_status in (CaseStatus.ASSIGNED, CaseStatus.APPEALED):
+    if case_status is CaseStatus.ASSIGNED:
         return ReportStatus.IN_REVIEW
+    # An appeal is between the person decided about and safeguarding: for the reporter her
+    # report stays closed, so its status cannot hint that a decision went against anyone.
     return ReportStatus.CLOSED
+
+
+async def _tell_reporters(session: AsyncSession, case: SafetyCase, before: CaseStatus) -> None:
+    """When what reporters see of this case changes, each is told: the status, nothing more."""
+    now_seen = reporter_status(CaseStatus(case.status))
+    if reporter_status(before) == now_seen:
+        return
+    reporters = await session.exec(
+        select(SafetyReport.reporter_id)
+        .where(SafetyReport.case_id == case.id)
+        .where(col(SafetyReport.reporter_id).is_not(None))
+    )
+    for reporter_id in dict.fromkeys(r for r in reporters.all() if r is not None):
+        await producers.report_status_changed(
+            session, reporter_id=reporter_id, status=now_seen.value
+        )
 
 
 @dataclass(frozen=True)
@@ -365,11 +384,13 @@ async def assign_case(
             "them by mentoring or referral). Choose another officer.",
             code="conflict_of_interest",
         )
+    before = CaseStatus(case.status)
     case.assigned_to = officer_id
     if case.status == CaseStatus.OPEN.value:
         case.status = CaseStatus.ASSIGNED.value
     session.add(case)
     await session.flush()
+    await _tell_reporters(session, case, before)
     await audit.record(
         session,
         actor_id=actor.account.id,
@@ -547,6 +568,9 @@ async def apply_restriction(
             session, actor_id=officer_id, account_id=account_id, reason="restriction"
         )
     await _recompute(session, account_id)
+    await producers.restriction_applied(
+        session, account_id=account_id, restrictions=sorted(e.value for e in effects)
+    )
     await audit.record(
         session,
         actor_id=officer_id,
@@ -605,6 +629,7 @@ async def lift_restriction(
     session.add(restriction)
     await session.flush()
     await _recompute(session, restriction.account_id)
+    await _tell_lifted(session, restriction)
     await audit.record(
         session,
         actor_id=actor.account.id,
@@ -613,6 +638,14 @@ async def lift_restriction(
         details={"restriction": str(restriction.id), "reason": reason},
     )
     return restriction
+
+
+async def _tell_lifted(session: AsyncSession, restriction: Restriction) -> None:
+    await producers.restriction_lifted(
+        session,
+        account_id=restriction.account_id,
+        restrictions=sorted(e.value for e in restriction_effects.parse(restriction.effects)),
+    )
 
 
 async def expire_restrictions(session: AsyncSession) -> int:
@@ -633,6 +666,8 @@ async def expire_restrictions(session: AsyncSession) -> int:
         restriction.lift_reason = "expired"
         session.add(restriction)
     await session.flush()
+    for restriction in due:
+        await _tell_lifted(session, restriction)
     for account_id in {r.account_id for r in due}:
         await _recompute(session, account_id)
         await audit.record(
@@ -721,6 +756,7 @@ async def decide_case(
         )
         if decision is Decision.EXPULSION:
             await auth_service.log_out_everywhere(session, target)
+    before = CaseStatus(case.status)
     case.decision = decision.value
     case.decision_reason = reason
     case.decided_by = actor.account.id
@@ -733,6 +769,7 @@ async def decide_case(
         case.closed_at = case.decided_at
     session.add(case)
     await session.flush()
+    await _tell_reporters(session, case, before)
     await audit.record(
         session,
         actor_id=actor.account.id,
@@ -856,6 +893,8 @@ async def decide_appeal(
             restriction.lift_reason = f"appeal upheld: {reason}"
             session.add(restriction)
         await session.flush()
+        for restriction in active:
+            await _tell_lifted(session, restriction)
         await _recompute(session, target)
         if case.decision == Decision.SUSPENSION.value:
             await membership_service.change_status_by_safeguarding(
