@@ -16,6 +16,7 @@ from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
+from backend.privacy import tasks as privacy_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
@@ -34,11 +35,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        background = None
+        background: list[asyncio.Task[None]] = []
         if settings.run_scheduled_tasks:
-            background = asyncio.create_task(
-                membership_tasks.run_forever(
-                    database, runtime.card_signer, settings.scheduled_every_seconds
+            background.append(
+                asyncio.create_task(
+                    membership_tasks.run_forever(
+                        database, runtime.card_signer, settings.scheduled_every_seconds
+                    )
+                )
+            )
+            background.append(
+                asyncio.create_task(
+                    privacy_tasks.run_forever(database, settings.scheduled_every_seconds)
                 )
             )
         # Everything built so far (modules, routes, models) lives as long as the process:
@@ -48,8 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.environment != "test":
             gc.freeze()
         yield
-        if background is not None:
-            background.cancel()
+        for task in background:
+            task.cancel()
         await hub.ensure_started()
         await hub.stop()
         await runtime.close()
@@ -66,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "identity", "description": "The sealed identity vault and unsealing."},
             {"name": "audit", "description": "The hash-chained audit log."},
             {"name": "safety", "description": "Blocks, reports and restrictions."},
+            {
+                "name": "data rights",
+                "description": "Export your data, erase your account, message retention.",
+            },
             {
                 "name": "membership",
                 "description": "Referrals, agreements, applications, votes, cards.",

@@ -47,6 +47,7 @@ from backend.peerwork.models import (
     TrainingRecord,
     WorkSettings,
 )
+from backend.privacy.models import RetentionSetting
 from backend.room.models import (
     FeedbackAnswer,
     FeedbackQuestion,
@@ -105,6 +106,7 @@ __all__ = [
     "PeerWorker",
     "RecoveryCode",
     "Referral",
+    "RetentionSetting",
     "RoleGrant",
     "Room",
     "RoomMember",

@@ -248,6 +248,28 @@ async def log_in(
     return account, issued
 
 
+async def confirm_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account_id: uuid.UUID,
+    password: str,
+    client_key: str,
+) -> Account:
+    """Her password again, before an action that cannot be undone (erasing her account).
+    Wrong answers count as failed logins."""
+    account = await _account(session, account_id)
+    _check_throttle(services, account.pseudonym, client_key)
+    if not await services.hashing.verify(account.password_hash, password):
+        _count_failure(services, account.pseudonym, client_key)
+        raise InvalidInput(
+            "Your password is not right.",
+            code="wrong_password",
+            fields={"password": "This is not your password."},
+        )
+    return account
+
+
 async def resolve_session(
     lookup: SessionLookup, settings: Settings, token: str
 ) -> FoundSession | None:

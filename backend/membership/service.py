@@ -62,6 +62,7 @@ STATUS_ROLES: dict[MemberStatus, set[Role]] = {
     S.NON_ACTIVE: {Role.MEMBER},
     S.SUSPENDED: set(),
     S.EXPELLED: set(),
+    S.ERASED: set(),
 }
 MANAGED_ROLES = {Role.MEMBER, Role.ACTIVE_MEMBER}
 
