@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.card_signer = runtime.card_signer
     app.state.session_lookup = runtime.session_lookup
     app.state.hub = hub
+    app.state.rate_limiter = runtime.rate_limiter
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)

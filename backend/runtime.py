@@ -13,6 +13,7 @@ from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
+from backend.core.ratelimit import RateLimiter
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
@@ -29,9 +30,11 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
+    rate_limiter: RateLimiter
 
     async def close(self) -> None:
         await self.broker.stop()
+        await self.rate_limiter.close()
         room_events.unbind_broker(self.settings.database_url, self.broker)
         await self.db.dispose()
 
@@ -49,6 +52,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     database = Database(settings.database_url)
     broker = build_broker(settings.redis_url)
+    rate_limiter = RateLimiter.from_settings(settings)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
     return Runtime(
@@ -56,8 +60,9 @@ def build_runtime(settings: Settings) -> Runtime:
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        auth=auth_service.AuthServices.build(settings, hashing, keys.secret, rate_limiter),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
+        rate_limiter=rate_limiter,
     )

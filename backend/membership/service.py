@@ -445,7 +445,7 @@ async def join_with_invitation(
     client_key: str,
 ) -> tuple[Account, list[str]]:
     """Register already linked to a referral: she starts vouched. Returns her recovery codes."""
-    if services.failures_by_client.is_blocked(client_key):
+    if await services.failures_by_client.is_blocked(client_key):
         raise TooManyAttempts("Too many attempts from here. Please wait and try again.")
     statement = (
         select(Referral)
@@ -460,7 +460,7 @@ async def join_with_invitation(
         or referral.withdrawn_at is not None
         or now >= referral.expires_at
     ):
-        services.failures_by_client.add_failure(client_key)
+        await services.failures_by_client.add_failure(client_key)
         raise InvalidInput(
             "This invitation code does not work. It may have been used or have expired.",
             code="invitation_refused",
