@@ -40,6 +40,8 @@ from backend.peerwork.models import (
     SafetyExclusion,
     WorkerStatus,
 )
+from backend.room import events
+from backend.room import service as room_service
 from backend.room.models import (
     FeedbackSubmission,
     GroupSession,
@@ -189,6 +191,11 @@ async def erase_rooms(session: AsyncSession, erased: ErasureContext) -> None:
         .values(snapshot_author_id=None, snapshot_author_pseudonym="")
     )
     mine = select(RoomMessage.id).where(col(RoomMessage.author_id) == me)
+    # Open clients replace what they show of her recent messages at once; older ones
+    # come from the server, already tombstones, when a client pages back.
+    recent = list(
+        (await session.exec(mine.order_by(col(RoomMessage.created_at).desc()).limit(500))).all()
+    )
     await session.exec(delete(MessageRevision).where(col(MessageRevision.message_id).in_(mine)))
     await session.exec(
         update(MessageRevision)
@@ -208,6 +215,20 @@ async def erase_rooms(session: AsyncSession, erased: ErasureContext) -> None:
         )
     )
     erased.count("messages", _rows(result))
+    if recent:
+        tombstones = await session.exec(
+            select(RoomMessage)
+            .where(col(RoomMessage.id).in_(recent))
+            .execution_options(populate_existing=True)
+        )
+        for message in tombstones.all():
+            public = room_service.message_public(message, None)
+            events.publish_on_commit(
+                session,
+                events.MessageUpdatedEvent(
+                    message.room_id, message.seq, None, public.model_dump(mode="json")
+                ),
+            )
     await session.exec(
         update(RoomMessage).where(col(RoomMessage.deleted_by) == me).values(deleted_by=None)
     )
