@@ -12,6 +12,7 @@ from backend.organisation.endpoints import router as organisation_router
 from backend.peerwork.endpoints import router as peerwork_router
 from backend.privacy.endpoints import router as privacy_router
 from backend.room.endpoints import router as room_router
+from backend.safeguarding.endpoints import router as safeguarding_router
 from backend.safety.endpoints import router as safety_router
 from backend.sso.endpoints import router as sso_router
 
@@ -25,6 +26,7 @@ api_router.include_router(membership_router)
 api_router.include_router(mentoring_router)
 api_router.include_router(peerwork_router)
 api_router.include_router(sso_router)
+api_router.include_router(safeguarding_router)
 api_router.include_router(privacy_router)
 
 # Paths fixed by standards, outside /api.

@@ -20,6 +20,7 @@ from backend.privacy import tasks as privacy_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
+from backend.safeguarding import tasks as safeguarding_tasks
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 
@@ -37,18 +38,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         background: list[asyncio.Task[None]] = []
         if settings.run_scheduled_tasks:
-            background.append(
+            every = settings.scheduled_every_seconds
+            background = [
                 asyncio.create_task(
-                    membership_tasks.run_forever(
-                        database, runtime.card_signer, settings.scheduled_every_seconds
-                    )
-                )
-            )
-            background.append(
-                asyncio.create_task(
-                    privacy_tasks.run_forever(database, settings.scheduled_every_seconds)
-                )
-            )
+                    membership_tasks.run_forever(database, runtime.card_signer, every)
+                ),
+                asyncio.create_task(safeguarding_tasks.run_forever(database, every)),
+                asyncio.create_task(privacy_tasks.run_forever(database, every)),
+            ]
         # Everything built so far (modules, routes, models) lives as long as the process:
         # freezing it keeps full garbage collections from walking it again and again,
         # which stopped the event loop for 100-200 ms with many sockets open. Not in tests:

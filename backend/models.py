@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
@@ -53,7 +53,6 @@ from backend.room.models import (
     FeedbackQuestion,
     FeedbackSubmission,
     GroupSession,
-    MessageReport,
     MessageRevision,
     Room,
     RoomMember,
@@ -61,6 +60,16 @@ from backend.room.models import (
     SessionAttendance,
     SessionSeries,
     WsTicket,
+)
+from backend.safeguarding.models import (
+    CaseAppeal,
+    CaseEvidence,
+    CaseNote,
+    Restriction,
+    ReviewMark,
+    SafetyCase,
+    SafetyReport,
+    SignalRuleSetting,
 )
 from backend.safety.models import Block
 from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
@@ -82,9 +91,13 @@ __all__ = [
     "Block",
     "CalendarFeed",
     "Card",
+    "CaseAppeal",
+    "CaseEvidence",
+    "CaseNote",
     "Contract",
     "Criterion",
     "Debrief",
+    "DuressSecret",
     "FeedbackAnswer",
     "FeedbackQuestion",
     "FeedbackSubmission",
@@ -97,7 +110,6 @@ __all__ = [
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
-    "MessageReport",
     "MessageRevision",
     "Notice",
     "Organisation",
@@ -106,13 +118,17 @@ __all__ = [
     "PeerWorker",
     "RecoveryCode",
     "Referral",
+    "Restriction",
     "RetentionSetting",
+    "ReviewMark",
     "RoleGrant",
     "Room",
     "RoomMember",
     "RoomMessage",
     "Roster",
+    "SafetyCase",
     "SafetyExclusion",
+    "SafetyReport",
     "SealedIdentity",
     "SessionAttendance",
     "SessionSeries",
@@ -120,6 +136,7 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SignalRuleSetting",
     "SsoLink",
     "SsoLoginAttempt",
     "Timesheet",

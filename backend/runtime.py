@@ -17,7 +17,10 @@ from backend.core.ratelimit import RateLimiter
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
+from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import screening as safeguarding_screening
+from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Runtime:
         await self.broker.stop()
         await self.rate_limiter.close()
         room_events.unbind_broker(self.settings.database_url, self.broker)
+        room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
 
 
@@ -55,12 +59,20 @@ def build_runtime(settings: Settings) -> Runtime:
     rate_limiter = RateLimiter.from_settings(settings)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    # Messages stored through this database are screened by the safeguarding rules.
+    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
     return Runtime(
         settings=settings,
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret, rate_limiter),
+        auth=auth_service.AuthServices.build(
+            settings,
+            hashing,
+            keys.secret,
+            rate_limiter,
+            duress_alerts=[safeguarding_service.raise_duress_case],
+        ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,

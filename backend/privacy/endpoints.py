@@ -34,7 +34,9 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 )
 async def export_my_data(actor: SelfActor, session: WriteDbSession) -> JSONResponse:
     """Download everything Tandem holds about you. Keep the file somewhere safe."""
-    data: dict[str, Any] = await privacy_service.export_data(session, actor.account.id)
+    data: dict[str, Any] = await privacy_service.export_data(
+        session, actor.account.id, duress=actor.session.duress
+    )
     filename = f"my-data-{date.today().isoformat()}.json"  # noqa: DTZ011 - a file name
     return JSONResponse(
         jsonable_encoder(data),
@@ -57,6 +59,13 @@ async def erase_my_account(
 
     Your password is asked again. Nothing can bring the account back.
     """
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session_cookie(response)
+    if actor.session.duress:
+        # Someone may be watching her: it looks done, nothing is erased, this session ends.
+        async with database.session() as session:
+            await privacy_service.refuse_erasure_under_duress(session, actor.session.id)
+        return response
     # Its own unit of work, not the request's: the database files are scrubbed after the
     # erasure has committed, and before the answer says it is done.
     async with database.session() as session:
@@ -69,8 +78,6 @@ async def erase_my_account(
         )
         await privacy_service.erase_account(session, actor.account.id)
     await privacy_service.scrub_free_space(database)
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    clear_session_cookie(response)
     return response
 
 

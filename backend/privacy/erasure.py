@@ -10,7 +10,7 @@ docs/privacy.md says what each one keeps and why.
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.auth.rules import pseudonym_key
 from backend.core.erasure import ERASED_NAME, ErasureContext
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
@@ -46,7 +46,6 @@ from backend.room.models import (
     FeedbackSubmission,
     GroupSession,
     MessageKind,
-    MessageReport,
     MessageRevision,
     Room,
     RoomKind,
@@ -177,19 +176,6 @@ async def erase_mentoring(session: AsyncSession, erased: ErasureContext) -> None
 async def erase_rooms(session: AsyncSession, erased: ErasureContext) -> None:
     """Her messages become tombstones with no author; texts that name her go too."""
     me, now = erased.account_id, erased.now
-    # Reports on her messages lose their link to her; the text is kept only as evidence
-    # for a report still open, and goes once it has been dealt with.
-    await session.exec(
-        update(MessageReport)
-        .where(col(MessageReport.snapshot_author_id) == me)
-        .where(col(MessageReport.status) != "open")
-        .values(snapshot_body="")
-    )
-    await session.exec(
-        update(MessageReport)
-        .where(col(MessageReport.snapshot_author_id) == me)
-        .values(snapshot_author_id=None, snapshot_author_pseudonym="")
-    )
     mine = select(RoomMessage.id).where(col(RoomMessage.author_id) == me)
     # Open clients replace what they show of her recent messages at once; older ones
     # come from the server, already tombstones, when a client pages back.
@@ -329,5 +315,6 @@ async def erase_account(session: AsyncSession, erased: ErasureContext) -> None:
     result = await session.exec(delete(AuthSession).where(col(AuthSession.account_id) == me))
     erased.count("sessions", _rows(result))
     await session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == me))
+    await session.exec(delete(DuressSecret).where(col(DuressSecret.account_id) == me))
     await session.exec(delete(RoleGrant).where(col(RoleGrant.account_id) == me))
     await session.flush()

@@ -51,7 +51,6 @@ from backend.peerwork.models import (
 from backend.room.models import (
     FeedbackSubmission,
     GroupSession,
-    MessageReport,
     Room,
     RoomMember,
     RoomMessage,
@@ -364,9 +363,6 @@ async def export_rooms(session: AsyncSession, me: uuid.UUID) -> Any:
             select(FeedbackSubmission.session_id).where(col(FeedbackSubmission.account_id) == me)
         )
     ).all()
-    reports = (
-        await session.exec(select(MessageReport).where(col(MessageReport.reporter_id) == me))
-    ).all()
     return {
         "rooms": [
             {
@@ -391,9 +387,6 @@ async def export_rooms(session: AsyncSession, me: uuid.UUID) -> Any:
         ],
         # That she answered; the answers themselves are anonymous and belong to nobody.
         "feedback_given_for_sessions": list(feedback),
-        "message_reports_filed": [
-            pick(r, "room_id", "snapshot_seq", "reason", "status", "created_at") for r in reports
-        ],
     }
 
 

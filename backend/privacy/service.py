@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.auth.models import Account
+from backend.auth.models import Account, AuthSession
 from backend.core import audit
 from backend.core.db import Database
 from backend.core.erasure import ErasureContext
@@ -28,18 +28,36 @@ RETENTION_REASON = "retention"
 RETENTION_BATCH = 2000
 
 
-async def export_data(session: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
-    """Everything about her, by section (hooks.EXPORTERS). The export itself is logged."""
-    if await session.get(Account, account_id) is None:
+async def export_data(
+    session: AsyncSession, account_id: uuid.UUID, *, duress: bool = False
+) -> dict[str, Any]:
+    """Everything about her, by section (hooks.EXPORTERS). The export itself is logged.
+
+    Signed in with her duress password, someone may be making her do this: the file is
+    the harmless view (her account's plain settings, every other section empty), shaped
+    like a real one, and the log says so for safeguarding.
+    """
+    account = await session.get(Account, account_id)
+    if account is None:
         raise NotFound()
-    sections = {name: await run(session, account_id) for name, run in hooks.EXPORTERS.items()}
+    if duress:
+        sections: dict[str, Any] = {name: {} for name in hooks.EXPORTERS}
+        sections["account"] = {
+            "id": account.id,
+            "pseudonym": account.pseudonym,
+            "language": account.language,
+            "time_zone": account.time_zone,
+            "created_at": account.created_at,
+        }
+    else:
+        sections = {name: await run(session, account_id) for name, run in hooks.EXPORTERS.items()}
     exported_at = utc_now()
     await audit.record(
         session,
         actor_id=account_id,
         action="account.exported",
         subject=f"account:{account_id}",
-        details={"sections": sorted(sections)},
+        details={"sections": sorted(sections), "duress": duress},
     )
     return {"format": EXPORT_FORMAT, "exported_at": exported_at, **sections}
 
@@ -65,6 +83,22 @@ async def erase_account(session: AsyncSession, account_id: uuid.UUID) -> dict[st
         details={"removed": dict(sorted(erased.counts.items()))},
     )
     return erased.counts
+
+
+async def refuse_erasure_under_duress(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """An erasure asked from a duress login: nothing is erased; that session ends; the log
+    tells safeguarding (who were alerted at the duress login)."""
+    row = await session.get(AuthSession, session_id)
+    if row is None:
+        return
+    row.revoked_at = utc_now()
+    session.add(row)
+    await audit.record(
+        session,
+        actor_id=row.account_id,
+        action="account.erasure_refused_under_duress",
+        subject=f"account:{row.account_id}",
+    )
 
 
 async def scrub_free_space(database: Database) -> bool:

@@ -1,7 +1,7 @@
 """data rights: retention settings per room kind; ballots of erased voters
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-23 13:52:09.831316
 
 A voter who erases her account while a vote is open leaves a ballot that still counts and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

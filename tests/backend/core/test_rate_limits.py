@@ -120,26 +120,6 @@ class TestReferrals:
 
 
 class TestReports:
-    async def test_per_account(
-        self, app: FastAPI, client: httpx.AsyncClient, member: Person
-    ) -> None:
-        other = await person_with(app, client, "Joy", Role.MEMBER)
-        room_id = await support_group(app, client, member, other)
-        seqs = [
-            (await post_message(client, other, room_id)).json()["message"]["seq"] for _ in "abc"
-        ]
-        statuses = [
-            (
-                await client.post(
-                    f"/api/rooms/{room_id}/messages/{seq}/reports",
-                    json={"reason": "asks for my phone number"},
-                    headers=member.auth,
-                )
-            ).status_code
-            for seq in seqs
-        ]
-        assert statuses == [201, 201, 429]
-
     async def test_the_function_other_routes_call(self, app: FastAPI) -> None:
         class Caller:
             def __init__(self, app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from backend.core.audit import AuditEntry, verify_chain
 from backend.membership.models import Ballot, Vote
 from backend.models import metadata
-from backend.room.models import MessageReport, RoomMessage
+from backend.room.models import RoomMessage
 from tests.backend.membership.conftest import Community
 from tests.backend.privacy.conftest import (
     DM_TEXT,
@@ -207,23 +207,41 @@ class TestErase:
         assert vote["outcome"] == "approved"
         assert (vote["tally"]["yes"], vote["tally"]["no"]) == (4, 1)
 
-    async def test_a_report_still_open_keeps_the_evidence_without_her_name(
-        self, app: Any, client: httpx.AsyncClient, community: Community, rich: Rich
+
+class TestUnderDuress:
+    """Signed in with her duress password, someone may be making her do this."""
+
+    async def test_export_is_the_harmless_view_and_erasure_only_looks_done(
+        self, client: httpx.AsyncClient, community: Community, rich: Rich
     ) -> None:
-        messages = (
-            await client.get(f"/api/rooms/{rich.room_id}/messages", headers=rich.lina.auth)
-        ).json()
-        hers = next(m for m in messages if m["body"] == MY_TEXTS[1])
+        duress = "blue lantern by the river"
         await community.call(
-            rich.lina,
-            "POST",
-            f"/api/rooms/{rich.room_id}/messages/{hers['seq']}/reports",
-            {"reason": "asked where I live"},
-            expect=201,
+            rich.me,
+            "PUT",
+            "/api/me/duress-password",
+            {"current_password": rich.me.password, "duress_password": duress},
+            expect=200,
         )
-        assert (await erase(client, rich)).status_code == 204
-        async with app.state.db.session(write=False) as session:
-            report = (await session.exec(select(MessageReport))).one()
-        assert report.snapshot_body == MY_TEXTS[1]
-        assert report.snapshot_author_id is None
-        assert report.snapshot_author_pseudonym == ""
+        forced = await client.post(
+            "/api/auth/login", json={"pseudonym": PSEUDONYM, "password": duress, "client": "api"}
+        )
+        assert forced.status_code == 200, forced.text
+        headers = {"Authorization": f"Bearer {forced.json()['token']}"}
+
+        exported = await client.get("/api/me/export", headers=headers)
+        assert exported.status_code == 200
+        data = exported.json()
+        assert data["account"]["pseudonym"] == PSEUDONYM
+        assert data["rooms"] == {}
+        assert data["identity"] == {}
+        for secret in (*MY_TEXTS, DM_TEXT, UNSEAL_REASON, "Root A"):
+            assert secret not in exported.text
+
+        for password in (duress, rich.me.password):
+            response = await client.post(ERASE, json={"password": password}, headers=headers)
+            assert response.status_code in (204, 401)
+        # Nothing was erased: her real sign-in still has everything.
+        me = await client.get("/api/me", headers=rich.me.auth)
+        assert me.json()["pseudonym"] == PSEUDONYM
+        real = await client.get("/api/me/export", headers=rich.me.auth)
+        assert {m["body"] for m in real.json()["rooms"]["messages"]} == {*MY_TEXTS, DM_TEXT}
