@@ -18,6 +18,7 @@ from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddl
 from backend.membership import tasks as membership_tasks
 from backend.notification import service as notification_service
 from backend.peerwork import tasks as peerwork_tasks
+from backend.privacy import tasks as privacy_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ),
                 asyncio.create_task(safeguarding_tasks.run_forever(database, every)),
                 asyncio.create_task(peerwork_tasks.run_forever(database, every)),
+                asyncio.create_task(privacy_tasks.run_forever(database, every)),
             ]
         # Everything built so far (modules, routes, models) lives as long as the process:
         # freezing it keeps full garbage collections from walking it again and again,
@@ -72,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "identity", "description": "The sealed identity vault and unsealing."},
             {"name": "audit", "description": "The hash-chained audit log."},
             {"name": "safety", "description": "Blocks, reports and restrictions."},
+            {
+                "name": "data rights",
+                "description": "Export your data, erase your account, message retention.",
+            },
             {
                 "name": "membership",
                 "description": "Referrals, agreements, applications, votes, cards.",
@@ -103,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.card_signer = runtime.card_signer
     app.state.session_lookup = runtime.session_lookup
     app.state.hub = hub
+    app.state.rate_limiter = runtime.rate_limiter
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)

@@ -53,6 +53,7 @@ from backend.peerwork.models import (
     TrainingRecord,
     WorkSettings,
 )
+from backend.privacy.models import RetentionSetting
 from backend.room.models import (
     FeedbackAnswer,
     FeedbackQuestion,
@@ -128,6 +129,7 @@ __all__ = [
     "RecoveryCode",
     "Referral",
     "Restriction",
+    "RetentionSetting",
     "ReviewMark",
     "RoleGrant",
     "Room",

@@ -13,6 +13,7 @@ from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
+from backend.core.ratelimit import RateLimiter
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.notification import producers as notification_producers
@@ -35,12 +36,14 @@ class Runtime:
     session_lookup: SessionLookup
     broker: Broker
     push: notification_push.PushSender | None = None
+    rate_limiter: RateLimiter
 
     async def close(self) -> None:
         if self.push is not None:
             await self.push.drain()
             notification_push.unbind(self.settings.database_url, self.push)
         await self.broker.stop()
+        await self.rate_limiter.close()
         room_events.unbind_broker(self.settings.database_url, self.broker)
         room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
@@ -59,6 +62,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     database = Database(settings.database_url)
     broker = build_broker(settings.redis_url)
+    rate_limiter = RateLimiter.from_settings(settings)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
     # Messages stored through this database are screened by the safeguarding rules.
@@ -79,10 +83,12 @@ def build_runtime(settings: Settings) -> Runtime:
             settings,
             hashing,
             keys.secret,
+            rate_limiter,
             duress_alerts=[safeguarding_service.raise_duress_case],
         ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
         push=push,
+        rate_limiter=rate_limiter,
     )

@@ -20,6 +20,7 @@ from backend.auth.rules import RuleViolation, check_password, pseudonym_key
 from backend.core import audit
 from backend.core.config import Settings
 from backend.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from backend.core.ratelimit import RateLimiter
 from backend.core.throttle import FailureCounter
 from backend.core.time import utc_now
 from moderation import restrictions as restriction_effects
@@ -55,6 +56,7 @@ class AuthServices:
         settings: Settings,
         hashing: PasswordHashing,
         secret: bytes,
+        limiter: RateLimiter,
         *,
         duress_alerts: Sequence[DuressAlert] = (),
     ) -> "AuthServices":
@@ -63,10 +65,17 @@ class AuthServices:
             settings=settings,
             hashing=hashing,
             secret=secret,
-            failures_by_account=FailureCounter(settings.login_failures_per_account, window),
-            failures_by_client=FailureCounter(settings.login_failures_per_client, window),
+            failures_by_account=FailureCounter(
+                limiter, "login-pseudonym", settings.login_failures_per_account, window
+            ),
+            failures_by_client=FailureCounter(
+                limiter, "login-client", settings.login_failures_per_client, window
+            ),
             taken_by_client=FailureCounter(
-                settings.registration_taken_per_client, timedelta(hours=1)
+                limiter,
+                "registration-taken",
+                settings.registration_taken_per_client,
+                timedelta(hours=1),
             ),
             duress_alerts=list(duress_alerts),
         )
@@ -180,14 +189,16 @@ async def register_account(
     client_key: str,
 ) -> tuple[Account, list[str]]:
     """Create an account from a pseudonym and a password: no e-mail, phone or legal name."""
-    if services.taken_by_client.is_blocked(client_key):
+    if await services.taken_by_client.is_blocked(client_key):
         raise TooManyAttempts(
             "Too many attempts from here. Please wait a while before trying again.",
-            headers={"Retry-After": str(services.taken_by_client.retry_after_seconds(client_key))},
+            headers={
+                "Retry-After": str(await services.taken_by_client.retry_after_seconds(client_key))
+            },
         )
     _password_rules(password, pseudonym, "password")
     if await get_account_by_pseudonym(session, pseudonym) is not None:
-        services.taken_by_client.add_failure(client_key)
+        await services.taken_by_client.add_failure(client_key)
         raise Conflict(
             "This pseudonym is taken. Please choose another one.",
             code="pseudonym_taken",
@@ -223,11 +234,11 @@ def _throttle_keys(pseudonym: str, client_key: str) -> tuple[str, str]:
     return pseudonym_key(pseudonym), client_key
 
 
-def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> None:
+async def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> None:
     account_key, client = _throttle_keys(pseudonym, client_key)
     blocked_for = max(
-        services.failures_by_account.retry_after_seconds(account_key),
-        services.failures_by_client.retry_after_seconds(client),
+        await services.failures_by_account.retry_after_seconds(account_key),
+        await services.failures_by_client.retry_after_seconds(client),
     )
     if blocked_for:
         raise TooManyAttempts(
@@ -236,10 +247,10 @@ def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> 
         )
 
 
-def _count_failure(services: AuthServices, pseudonym: str, client_key: str) -> None:
+async def _count_failure(services: AuthServices, pseudonym: str, client_key: str) -> None:
     account_key, client = _throttle_keys(pseudonym, client_key)
-    services.failures_by_account.add_failure(account_key)
-    services.failures_by_client.add_failure(client)
+    await services.failures_by_account.add_failure(account_key)
+    await services.failures_by_client.add_failure(client)
 
 
 async def log_in(
@@ -251,7 +262,7 @@ async def log_in(
     client_key: str,
 ) -> tuple[Account, IssuedSession]:
     """Check the password; unknown pseudonym and wrong password look and take the same."""
-    _check_throttle(services, pseudonym, client_key)
+    await _check_throttle(services, pseudonym, client_key)
     account = await get_account_by_pseudonym(session, pseudonym)
     ok = await services.hashing.verify(account.password_hash if account else None, password)
     # Always a second check, against a dummy when she set no duress password: timing must
@@ -262,9 +273,9 @@ async def log_in(
     )
     under_duress = under_duress and duress_secret is not None and not ok
     if account is None or not (ok or under_duress):
-        _count_failure(services, pseudonym, client_key)
+        await _count_failure(services, pseudonym, client_key)
         raise Unauthenticated(LOGIN_REFUSED, code="login_refused")
-    services.failures_by_account.clear(pseudonym_key(pseudonym))
+    await services.failures_by_account.clear(pseudonym_key(pseudonym))
     if under_duress:
         for alert in services.duress_alerts:
             await alert(session, account.id)
@@ -274,6 +285,28 @@ async def log_in(
         session.add(account)
     issued = await open_session(session, services, account)
     return account, issued
+
+
+async def confirm_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account_id: uuid.UUID,
+    password: str,
+    client_key: str,
+) -> Account:
+    """Her password again, before an action that cannot be undone (erasing her account).
+    Wrong answers count as failed logins."""
+    account = await _account(session, account_id)
+    await _check_throttle(services, account.pseudonym, client_key)
+    if not await services.hashing.verify(account.password_hash, password):
+        await _count_failure(services, account.pseudonym, client_key)
+        raise InvalidInput(
+            "Your password is not right.",
+            code="wrong_password",
+            fields={"password": "This is not your password."},
+        )
+    return account
 
 
 async def set_duress_password(
@@ -410,9 +443,9 @@ async def change_password(
 ) -> None:
     """Set a new password and end every other session (someone else may hold one)."""
     account = await _account(session, account_id)
-    _check_throttle(services, account.pseudonym, client_key)
+    await _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, current_password):
-        _count_failure(services, account.pseudonym, client_key)
+        await _count_failure(services, account.pseudonym, client_key)
         raise InvalidInput(
             "Your current password is not right.",
             code="wrong_password",
@@ -440,9 +473,9 @@ async def regenerate_recovery_codes(
     client_key: str,
 ) -> list[str]:
     account = await _account(session, account_id)
-    _check_throttle(services, account.pseudonym, client_key)
+    await _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, password):
-        _count_failure(services, account.pseudonym, client_key)
+        await _count_failure(services, account.pseudonym, client_key)
         raise InvalidInput(
             "Your password is not right.",
             code="wrong_password",
@@ -468,7 +501,7 @@ async def recover_account(
     client_key: str,
 ) -> tuple[Account, IssuedSession, int]:
     """Use one recovery code to set a new password; every existing session ends."""
-    _check_throttle(services, pseudonym, client_key)
+    await _check_throttle(services, pseudonym, client_key)
     statement = (
         select(RecoveryCode, Account)
         .join(Account, col(Account.id) == col(RecoveryCode.account_id))
@@ -478,7 +511,7 @@ async def recover_account(
     )
     found = (await session.exec(statement)).first()
     if found is None:
-        _count_failure(services, pseudonym, client_key)
+        await _count_failure(services, pseudonym, client_key)
         raise Unauthenticated(
             "That pseudonym and recovery code do not match, or the code was already used.",
             code="recovery_refused",

@@ -67,6 +67,7 @@ STATUS_ROLES: dict[MemberStatus, set[Role]] = {
     S.NON_ACTIVE: {Role.MEMBER},
     S.SUSPENDED: set(),
     S.EXPELLED: set(),
+    S.ERASED: set(),
 }
 MANAGED_ROLES = {Role.MEMBER, Role.ACTIVE_MEMBER}
 
@@ -449,7 +450,7 @@ async def join_with_invitation(
     client_key: str,
 ) -> tuple[Account, list[str]]:
     """Register already linked to a referral: she starts vouched. Returns her recovery codes."""
-    if services.failures_by_client.is_blocked(client_key):
+    if await services.failures_by_client.is_blocked(client_key):
         raise TooManyAttempts("Too many attempts from here. Please wait and try again.")
     statement = (
         select(Referral)
@@ -464,7 +465,7 @@ async def join_with_invitation(
         or referral.withdrawn_at is not None
         or now >= referral.expires_at
     ):
-        services.failures_by_client.add_failure(client_key)
+        await services.failures_by_client.add_failure(client_key)
         raise InvalidInput(
             "This invitation code does not work. It may have been used or have expired.",
             code="invitation_refused",

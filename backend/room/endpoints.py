@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
 
 from backend.auth.capabilities import Capability
-from backend.auth.dependencies import Actor, SelfActor, require
+from backend.auth.dependencies import Actor, SelfActor, per_account, require
 from backend.core.dependencies import AppSettings, DbSession
 from backend.core.jsonbody import StrictJSONRoute
 from backend.room import rules
@@ -204,7 +204,10 @@ async def list_messages(
 
 
 @router.post(
-    RoomPath + "/messages", status_code=status.HTTP_201_CREATED, response_model=MessagePosted
+    RoomPath + "/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessagePosted,
+    dependencies=[Depends(per_account("messages"))],
 )
 async def post_message(
     room_id: uuid.UUID,
