@@ -19,28 +19,38 @@ from backend.auth.lookup import held as held_role
 from backend.auth.lookup import live, signed_in
 from backend.auth.models import Account
 from backend.core.config import Settings
+from backend.core.errors import Conflict, InvalidInput
 from backend.core.time import frozen_clock, utc_now
 from backend.identity import service as identity_service
 from backend.membership import service as membership_service
 from backend.membership.models import AgreementKind, MemberStatus
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.models import MentorshipStatus
+from backend.notification import service as notification_service
+from backend.notification import tasks as notification_tasks
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
 from backend.peerwork import roster as peerwork_roster
 from backend.peerwork import service as peerwork_service
 from backend.peerwork.models import (
+    Assignment,
     AssignmentRole,
     ContractKind,
     FundingKind,
+    Roster,
     RosterStatus,
+    Shift,
     ShiftKind,
     TimesheetStatus,
 )
 from backend.room import service as room_service
-from backend.room.models import RoomKind
+from backend.room.models import NotifyLevel, RoomKind
 from backend.room.schemas import FeedbackAnswerIn, FeedbackQuestionIn, GroupSessionCreate
 from backend.runtime import Runtime, build_runtime
+from backend.safeguarding import service as safeguarding_service
+from moderation import restrictions as restrictions_policy
+from moderation.cases import Decision
+from moderation.reports import ReportKind, TargetKind
 
 DEMO_PASSWORD = "tandem-demo-walk"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -96,6 +106,8 @@ FOUNDERS = (
         MemberStatus.ACTIVE,
         ((Role.MENTOR, None), (Role.ROOTS_COORDINATOR, None)),
     ),
+    # Joined early and was trusted; the demo's confirmed infiltrator.
+    DemoPerson("Vera", "en", "Lyon", MemberStatus.ACTIVE),
 )
 OTHERS = (
     DemoPerson("Selin", "en", None, MemberStatus.NEWCOMER, ((Role.SAFEGUARDING, None),)),
@@ -292,6 +304,13 @@ async def load_demo(
                 await build.person(person)
             await build_steps(build)
             await build_peer_work(build)
+            await _demo_rooms(session, runtime, build.accounts, rng)
+            build.notes["Vera"] = (
+                "a confirmed infiltration: her case and trust graph are in the queue"
+            )
+            build.notes["Ivy"] = "restricted (read-only, hidden) while a report is reviewed"
+            build.notes["Efe"] = "reported for spam: the report waits in the queue"
+            build.notes["Dalia"] += "; a report about her was closed with no action"
             listing = []
             for person in (*FOUNDERS, *OTHERS):
                 account_id = build.id(person.pseudonym)
@@ -319,7 +338,7 @@ async def load_demo(
                         ),
                     )
                 )
-            await _demo_rooms(session, runtime, build.accounts, rng)
+            await _demo_notifications(session, build.accounts)
             return listing
     finally:
         await runtime.close()
@@ -367,14 +386,14 @@ async def build_steps(build: _Builder) -> None:
     )
     build.notes["Claire"] = "has a referral waiting to be used"
     # Dalia: in interview. Esther: her vote is open with two ballots. Farah: approved.
-    await build.application("Dalia", "Ioana", report=False)
-    build.notes["Dalia"] = "application in interview (Ioana)"
+    await build.application("Dalia", "Vera", report=False)
+    build.notes["Dalia"] = "application in interview (Vera)"
     context = membership_service.CloseContext(card_signer=runtime.card_signer)
     esther = await build.application("Esther", "Ioana", report=True)
     vote = await membership_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=esther, deadline=None
     )
-    for voter in ("Amara", "Noor"):
+    for voter in ("Amara", "Noor", "Vera"):
         await membership_service.cast_ballot(
             session,
             voter_id=build.id(voter),
@@ -383,12 +402,12 @@ async def build_steps(build: _Builder) -> None:
             notes={},
             context=context,
         )
-    build.notes["Esther"] = "her Roots vote is open: 2 of 4 ballots cast"
+    build.notes["Esther"] = "her Roots vote is open: 3 of 5 ballots cast (one by Vera)"
     farah = await build.application("Farah", "Blessing", report=True)
     vote = await membership_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=farah, deadline=None
     )
-    for voter in ("Amara", "Noor", "Ioana", "Blessing"):
+    for voter in ("Amara", "Noor", "Ioana", "Blessing", "Vera"):
         await membership_service.cast_ballot(
             session,
             voter_id=build.id(voter),
@@ -512,13 +531,32 @@ async def _demo_rooms(
                     client_id=f"demo-{counter}",
                     body=rng.choice(_LINES),
                 )
+        # Joy reads the circle only when she is named; mentions reach people's feeds.
+        await room_service.set_notify_level(session, actors["Joy"], circle.id, NotifyLevel.MENTIONS)
+        for room_id, author, body in (
+            (circle.id, "Ioana", "@Joy could you bring the leaflets on Tuesday?"),
+            (
+                circle.id,
+                "Blessing",
+                "@Lina the French class starts next week, ask me for the address.",
+            ),
+            (roots.id, "Amara", "@Blessing can you look at Dalia's application this week?"),
+        ):
+            clock.advance(minutes=30)
+            await room_service.post_message(
+                session, actors[author], room_id, client_id=f"demo-mention-{counter}", body=body
+            )
+            counter += 1
     questions = [
         FeedbackQuestionIn(text="How useful was this session?", kind="scale"),
         FeedbackQuestionIn(text="What would you change?", kind="text"),
     ]
     attendees = ["Lina", "Joy", "Blessing", "Amara"]
-    for offset in (-14, -7, 7, 14):
+    # A session tomorrow evening: its members find the reminder in their feeds.
+    for offset in (-14, -7, 0.8, 7, 14):
         starts = now + timedelta(days=offset)
+        if 0 < offset < 1:
+            starts = starts.replace(minute=0, second=0)
         held = await room_service.schedule_session(
             session,
             actors["Ioana"],
@@ -526,7 +564,11 @@ async def _demo_rooms(
             GroupSessionCreate(
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
-                topic="Sleep and stress" if offset < 0 else "Rights at work",
+                topic="Sleep and stress"
+                if offset < 0
+                else "Rights at work"
+                if offset > 1
+                else "Evening circle",
                 language="en",
             ),
         )
@@ -576,9 +618,132 @@ async def _demo_rooms(
             held.id,
             account_ids=[accounts[n].id for n in ("Lina", "Joy")],
         )
+    await _demo_safety(session, actors, accounts, circle.id)
     # The login sessions above only served to act as each person.
     for opened_session in opened:
         await auth_service.revoke_session(session, opened_session)
+
+
+async def _demo_safety(
+    session: AsyncSession,
+    actors: dict[str, Actor],
+    accounts: dict[str, Account],
+    circle_id: uuid.UUID,
+) -> None:
+    """Reports at every stage, a restricted account, a confirmed infiltration."""
+    account_target = safeguarding_service.ReportTarget
+    # Received, nobody on it yet.
+    await safeguarding_service.file_report(
+        session,
+        actors["Bea"],
+        kind=ReportKind.SPAM,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Efe"].id),
+        description="Sends the same advert to everyone.",
+        immediate_danger=False,
+    )
+    # In review with Selin; an interim restriction on Ivy while it is examined.
+    await safeguarding_service.file_report(
+        session,
+        actors["Hana"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Ivy"].id),
+        description="Keeps commenting on what I wear after the group.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    ivy_case = next(i.case for i in queue if i.case.target_account_id == accounts["Ivy"].id)
+    await safeguarding_service.assign_case(
+        session, actors["Noor"], ivy_case.id, officer_id=accounts["Selin"].id
+    )
+    await safeguarding_service.restrict_for_case(
+        session,
+        actors["Selin"],
+        ivy_case.id,
+        effects=restrictions_policy.INTERIM,
+        reason="While we listen to both sides.",
+        expires_at=datetime.now(UTC) + timedelta(days=14),
+    )
+    await safeguarding_service.add_note(
+        session, actors["Selin"], ivy_case.id, body="Call with Hana on Monday; then with Ivy."
+    )
+    # Closed with no action.
+    await safeguarding_service.file_report(
+        session,
+        actors["Aylin"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Dalia"].id),
+        description="She was cold to me at the drop-in.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    dalia_case = next(i.case for i in queue if i.case.target_account_id == accounts["Dalia"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        dalia_case.id,
+        decision=Decision.NO_ACTION,
+        reason="A misunderstanding about a shared taxi; both are fine now.",
+    )
+    # Vera: reported by Lina, confirmed as an infiltrator. Her trust graph shows whom she
+    # interviewed (Dalia) and voted on (Esther's vote is still open, Farah was approved); the
+    # cascade is left for an officer to apply from the case page.
+    await safeguarding_service.file_report(
+        session,
+        actors["Lina"],
+        kind=ReportKind.RECRUITMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Vera"].id),
+        description="Offered me cleaning work in another city and asked where I sleep now.",
+        immediate_danger=True,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    vera_case = next(i.case for i in queue if i.case.target_account_id == accounts["Vera"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        vera_case.id,
+        decision=Decision.EXPULSION,
+        reason="Three newcomers described the same job offer and questions about addresses.",
+        infiltration_confirmed=True,
+    )
+
+
+async def _demo_swap(
+    build: _Builder, roster_row: Roster, assignments: list[Assignment], now: datetime
+) -> None:
+    """A peer asks a colleague to take a coming shift; the colleague agrees; the swap waits
+    for Claire's approval (each step lands in someone's notifications)."""
+    session = build.session
+    peers = sorted({a.account_id for a in assignments if a.role == AssignmentRole.PEER}, key=str)
+    for assignment in sorted(assignments, key=lambda a: str(a.id)):
+        shift = await session.get(Shift, assignment.shift_id)
+        if assignment.role != AssignmentRole.PEER or shift is None or shift.starts_at <= now:
+            continue
+        for colleague in peers:
+            if colleague == assignment.account_id:
+                continue
+            try:
+                swap = await peerwork_service.propose_swap(
+                    session, assignment=assignment, roster_row=roster_row, to_account_id=colleague
+                )
+            except (Conflict, InvalidInput):
+                continue
+            await peerwork_service.answer_swap(
+                session, swap=swap, account_id=colleague, accept=True
+            )
+            return
+
+
+async def _demo_notifications(session: AsyncSession, accounts: dict[str, Account]) -> None:
+    """The notices that fall due now, and feeds read up to their last two items: the
+    services above made the rest (votes, outcome, card, mentor, roster, swaps, mentions)."""
+    await membership_service.remind_voters(session)
+    await membership_service.remind_expiring_cards(session)
+    await notification_tasks.remind_sessions(session)
+    await peerwork_service.remind_debriefs(session)
+    for account in accounts.values():
+        head = await notification_service.head_of(session, account.id)
+        if head > 2:
+            await notification_service.mark_all_read(session, account.id, up_to_seq=head - 2)
 
 
 async def build_peer_work(build: _Builder) -> None:
@@ -771,6 +936,7 @@ async def build_peer_work(build: _Builder) -> None:
                 else None,
                 wants_to_talk=False,
             )
+    await _demo_swap(build, roster_row, assignments, now)
     approved = await peerwork_service.list_timesheets(session, org, TimesheetStatus.APPROVED)
     build.notes["Claire"] = (
         build.notes.get("Claire", "")

@@ -14,9 +14,13 @@ from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
+from backend.notification import service as notification_service
+from backend.peerwork import tasks as peerwork_tasks
+from backend.privacy import tasks as privacy_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
+from backend.safeguarding import tasks as safeguarding_tasks
 from backend.web.app import install_web
 
 log = logging.getLogger("tandem")
@@ -27,17 +31,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = build_runtime(settings)
     database = runtime.db
-    hub = Hub(settings, database, runtime.broker)
+    hub = Hub(settings, database, runtime.broker, feed_source=notification_service.Feed())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        background = None
+        background: list[asyncio.Task[None]] = []
         if settings.run_scheduled_tasks:
-            background = asyncio.create_task(
-                membership_tasks.run_forever(
-                    database, runtime.card_signer, settings.scheduled_every_seconds
-                )
-            )
+            every = settings.scheduled_every_seconds
+            background = [
+                asyncio.create_task(
+                    membership_tasks.run_forever(database, runtime.card_signer, every)
+                ),
+                asyncio.create_task(safeguarding_tasks.run_forever(database, every)),
+                asyncio.create_task(peerwork_tasks.run_forever(database, every)),
+                asyncio.create_task(privacy_tasks.run_forever(database, every)),
+            ]
         # Everything built so far (modules, routes, models) lives as long as the process:
         # freezing it keeps full garbage collections from walking it again and again,
         # which stopped the event loop for 100-200 ms with many sockets open. Not in tests:
@@ -45,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.environment != "test":
             gc.freeze()
         yield
-        if background is not None:
-            background.cancel()
+        for task in background:
+            task.cancel()
         await hub.ensure_started()
         await hub.stop()
         await runtime.close()
@@ -64,11 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "audit", "description": "The hash-chained audit log."},
             {"name": "safety", "description": "Blocks, reports and restrictions."},
             {
+                "name": "data rights",
+                "description": "Export your data, erase your account, message retention.",
+            },
+            {
                 "name": "membership",
                 "description": "Referrals, agreements, applications, votes, cards.",
             },
             {"name": "mentoring", "description": "Mentor profiles and mentorships."},
             {"name": "rooms", "description": "Rooms, messages, group sessions; /ws is live."},
+            {
+                "name": "notifications",
+                "description": "Her feed, read marks, preferences, optional Web Push.",
+            },
             {
                 "name": "peer work",
                 "description": "Paid peer work: onboarding, contracts, trainings, shifts, "
@@ -90,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.card_signer = runtime.card_signer
     app.state.session_lookup = runtime.session_lookup
     app.state.hub = hub
+    app.state.rate_limiter = runtime.rate_limiter
     app.state.max_json_depth = settings.max_json_depth
 
     install_error_handlers(app)

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
@@ -25,6 +25,12 @@ from backend.membership.models import (
     WorkingGroupMember,
 )
 from backend.mentoring.models import MentorProfile, Mentorship
+from backend.notification.models import (
+    Notification,
+    NotificationCounter,
+    NotificationPreference,
+    PushSubscription,
+)
 from backend.organisation.models import Organisation
 from backend.peerwork.models import (
     Assignment,
@@ -47,12 +53,12 @@ from backend.peerwork.models import (
     TrainingRecord,
     WorkSettings,
 )
+from backend.privacy.models import RetentionSetting
 from backend.room.models import (
     FeedbackAnswer,
     FeedbackQuestion,
     FeedbackSubmission,
     GroupSession,
-    MessageReport,
     MessageRevision,
     Room,
     RoomMember,
@@ -60,6 +66,16 @@ from backend.room.models import (
     SessionAttendance,
     SessionSeries,
     WsTicket,
+)
+from backend.safeguarding.models import (
+    CaseAppeal,
+    CaseEvidence,
+    CaseNote,
+    Restriction,
+    ReviewMark,
+    SafetyCase,
+    SafetyReport,
+    SignalRuleSetting,
 )
 from backend.safety.models import Block
 from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
@@ -81,9 +97,13 @@ __all__ = [
     "Block",
     "CalendarFeed",
     "Card",
+    "CaseAppeal",
+    "CaseEvidence",
+    "CaseNote",
     "Contract",
     "Criterion",
     "Debrief",
+    "DuressSecret",
     "FeedbackAnswer",
     "FeedbackQuestion",
     "FeedbackSubmission",
@@ -96,21 +116,29 @@ __all__ = [
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
-    "MessageReport",
     "MessageRevision",
     "Notice",
+    "Notification",
+    "NotificationCounter",
+    "NotificationPreference",
     "Organisation",
     "OrganisationSso",
     "ParticipationConfirmation",
     "PeerWorker",
+    "PushSubscription",
     "RecoveryCode",
     "Referral",
+    "Restriction",
+    "RetentionSetting",
+    "ReviewMark",
     "RoleGrant",
     "Room",
     "RoomMember",
     "RoomMessage",
     "Roster",
+    "SafetyCase",
     "SafetyExclusion",
+    "SafetyReport",
     "SealedIdentity",
     "SessionAttendance",
     "SessionSeries",
@@ -118,6 +146,7 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SignalRuleSetting",
     "SsoLink",
     "SsoLoginAttempt",
     "Timesheet",

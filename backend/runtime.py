@@ -13,10 +13,16 @@ from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
+from backend.core.ratelimit import RateLimiter
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
+from backend.notification import producers as notification_producers
+from backend.notification import push as notification_push
 from backend.room import events as room_events
+from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import screening as safeguarding_screening
+from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -29,10 +35,17 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
+    rate_limiter: RateLimiter
+    push: notification_push.PushSender | None = None
 
     async def close(self) -> None:
+        if self.push is not None:
+            await self.push.drain()
+            notification_push.unbind(self.settings.database_url, self.push)
         await self.broker.stop()
+        await self.rate_limiter.close()
         room_events.unbind_broker(self.settings.database_url, self.broker)
+        room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
 
 
@@ -49,15 +62,33 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     database = Database(settings.database_url)
     broker = build_broker(settings.redis_url)
+    rate_limiter = RateLimiter.from_settings(settings)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    # Messages stored through this database are screened by the safeguarding rules.
+    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
+    notification_producers.install()
+    push = None
+    if settings.push_enabled:
+        push = notification_push.PushSender.load_or_create(
+            settings.secret_key_file.parent / "vapid-private.pem", settings.push_subject, database
+        )
+        notification_push.bind(settings.database_url, push)
     return Runtime(
         settings=settings,
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        auth=auth_service.AuthServices.build(
+            settings,
+            hashing,
+            keys.secret,
+            rate_limiter,
+            duress_alerts=[safeguarding_service.raise_duress_case],
+        ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
+        push=push,
+        rate_limiter=rate_limiter,
     )

@@ -100,6 +100,12 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "argon2_parallelism": 1,
         # Tests drive scheduled work themselves, with an injected clock.
         "run_scheduled_tasks": False,
+        # Communities are built from one client address in a burst; the limits' own tests
+        # (tests/backend/core/test_rate_limits.py) set theirs.
+        "rate_limit_registration": "10000/hour",
+        "rate_limit_referrals": "10000/hour",
+        "rate_limit_messages": "10000/minute",
+        "rate_limit_reports": "10000/hour",
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Response
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants
 from backend.auth.lookup import HeldRole, LiveSession, SessionLookup, SignedInAccount
+from backend.core import ratelimit
 from backend.core.dependencies import database_of
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.time import utc_now
@@ -84,7 +85,9 @@ async def get_actor(request: Request, services: AuthServicesDep) -> Actor:
     return Actor(
         account=found.account,
         session=found.session,
-        grants=auth_service.grants_of(found.roles),
+        grants=auth_service.grants_of(
+            found.roles, found.account.restrictions, duress=found.session.duress
+        ),
         role_grants=found.roles,
     )
 
@@ -100,6 +103,17 @@ def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Actor]]
 
     check.__name__ = f"require_{capability.value.replace(':', '_')}"
     return check
+
+
+def per_account(name: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A route dependency counting one ``name`` for the signed-in account
+    (core/ratelimit.py): ``dependencies=[Depends(per_account("reports"))]``."""
+
+    async def limit(request: Request, actor: CurrentActor) -> None:
+        await ratelimit.hit(request, name, str(actor.account.id))
+
+    limit.__name__ = f"limit_{name}_per_account"
+    return limit
 
 
 SelfActor = Annotated[Actor, Depends(require(Capability.ACCOUNT_SELF))]

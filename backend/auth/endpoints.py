@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Grants
@@ -34,6 +34,7 @@ from backend.auth.schemas import (
 from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
+from backend.core.ratelimit import per_client
 
 router = APIRouter(tags=["auth"], route_class=StrictJSONRoute)
 
@@ -85,7 +86,12 @@ async def signed_up(
     )
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredOut,
+    dependencies=[Depends(per_client("registration"))],
+)
 async def register(
     body: RegisterIn,
     request: Request,

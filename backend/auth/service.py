@@ -4,8 +4,8 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -14,20 +14,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.capabilities import ORGANISATION_ROLES, Grants, Role, grants_from_roles
 from backend.auth.lookup import FoundSession, HeldRole, LiveSession, SessionLookup
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.auth.passwords import PasswordHashing
 from backend.auth.rules import RuleViolation, check_password, pseudonym_key
 from backend.core import audit
 from backend.core.config import Settings
 from backend.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from backend.core.ratelimit import RateLimiter
 from backend.core.throttle import FailureCounter
 from backend.core.time import utc_now
+from moderation import restrictions as restriction_effects
+from moderation.restrictions import Effect
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 # Refreshing last_seen on every request would turn every read into a write.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 LOGIN_REFUSED = "That pseudonym and password do not match an account."
+
+
+DuressAlert = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
 
 
 @dataclass
@@ -40,19 +46,38 @@ class AuthServices:
     failures_by_account: FailureCounter
     failures_by_client: FailureCounter
     taken_by_client: FailureCounter
+    # Called in the login's transaction when someone signs in with her duress password;
+    # the safeguarding domain registers itself here (auth cannot import it).
+    duress_alerts: list[DuressAlert] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings, hashing: PasswordHashing, secret: bytes) -> "AuthServices":
+    def build(
+        cls,
+        settings: Settings,
+        hashing: PasswordHashing,
+        secret: bytes,
+        limiter: RateLimiter,
+        *,
+        duress_alerts: Sequence[DuressAlert] = (),
+    ) -> "AuthServices":
         window = timedelta(minutes=settings.login_failure_window_minutes)
         return cls(
             settings=settings,
             hashing=hashing,
             secret=secret,
-            failures_by_account=FailureCounter(settings.login_failures_per_account, window),
-            failures_by_client=FailureCounter(settings.login_failures_per_client, window),
-            taken_by_client=FailureCounter(
-                settings.registration_taken_per_client, timedelta(hours=1)
+            failures_by_account=FailureCounter(
+                limiter, "login-pseudonym", settings.login_failures_per_account, window
             ),
+            failures_by_client=FailureCounter(
+                limiter, "login-client", settings.login_failures_per_client, window
+            ),
+            taken_by_client=FailureCounter(
+                limiter,
+                "registration-taken",
+                settings.registration_taken_per_client,
+                timedelta(hours=1),
+            ),
+            duress_alerts=list(duress_alerts),
         )
 
 
@@ -137,7 +162,7 @@ async def _replace_recovery_codes(
 
 
 async def open_session(
-    session: AsyncSession, services: AuthServices, account: Account
+    session: AsyncSession, services: AuthServices, account: Account, *, duress: bool = False
 ) -> IssuedSession:
     token = secrets.token_urlsafe(32)
     now = utc_now()
@@ -147,6 +172,7 @@ async def open_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=services.settings.session_absolute_hours),
+        duress=duress,
     )
     session.add(row)
     await session.flush()
@@ -163,14 +189,16 @@ async def register_account(
     client_key: str,
 ) -> tuple[Account, list[str]]:
     """Create an account from a pseudonym and a password: no e-mail, phone or legal name."""
-    if services.taken_by_client.is_blocked(client_key):
+    if await services.taken_by_client.is_blocked(client_key):
         raise TooManyAttempts(
             "Too many attempts from here. Please wait a while before trying again.",
-            headers={"Retry-After": str(services.taken_by_client.retry_after_seconds(client_key))},
+            headers={
+                "Retry-After": str(await services.taken_by_client.retry_after_seconds(client_key))
+            },
         )
     _password_rules(password, pseudonym, "password")
     if await get_account_by_pseudonym(session, pseudonym) is not None:
-        services.taken_by_client.add_failure(client_key)
+        await services.taken_by_client.add_failure(client_key)
         raise Conflict(
             "This pseudonym is taken. Please choose another one.",
             code="pseudonym_taken",
@@ -206,11 +234,11 @@ def _throttle_keys(pseudonym: str, client_key: str) -> tuple[str, str]:
     return pseudonym_key(pseudonym), client_key
 
 
-def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> None:
+async def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> None:
     account_key, client = _throttle_keys(pseudonym, client_key)
     blocked_for = max(
-        services.failures_by_account.retry_after_seconds(account_key),
-        services.failures_by_client.retry_after_seconds(client),
+        await services.failures_by_account.retry_after_seconds(account_key),
+        await services.failures_by_client.retry_after_seconds(client),
     )
     if blocked_for:
         raise TooManyAttempts(
@@ -219,10 +247,10 @@ def _check_throttle(services: AuthServices, pseudonym: str, client_key: str) -> 
         )
 
 
-def _count_failure(services: AuthServices, pseudonym: str, client_key: str) -> None:
+async def _count_failure(services: AuthServices, pseudonym: str, client_key: str) -> None:
     account_key, client = _throttle_keys(pseudonym, client_key)
-    services.failures_by_account.add_failure(account_key)
-    services.failures_by_client.add_failure(client)
+    await services.failures_by_account.add_failure(account_key)
+    await services.failures_by_client.add_failure(client)
 
 
 async def log_in(
@@ -234,18 +262,90 @@ async def log_in(
     client_key: str,
 ) -> tuple[Account, IssuedSession]:
     """Check the password; unknown pseudonym and wrong password look and take the same."""
-    _check_throttle(services, pseudonym, client_key)
+    await _check_throttle(services, pseudonym, client_key)
     account = await get_account_by_pseudonym(session, pseudonym)
     ok = await services.hashing.verify(account.password_hash if account else None, password)
-    if account is None or not ok:
-        _count_failure(services, pseudonym, client_key)
+    # Always a second check, against a dummy when she set no duress password: timing must
+    # not tell anyone whether one exists.
+    duress_secret = await session.get(DuressSecret, account.id) if account else None
+    under_duress = await services.hashing.verify(
+        duress_secret.password_hash if duress_secret else None, password
+    )
+    under_duress = under_duress and duress_secret is not None and not ok
+    if account is None or not (ok or under_duress):
+        await _count_failure(services, pseudonym, client_key)
         raise Unauthenticated(LOGIN_REFUSED, code="login_refused")
-    services.failures_by_account.clear(pseudonym_key(pseudonym))
+    await services.failures_by_account.clear(pseudonym_key(pseudonym))
+    if under_duress:
+        for alert in services.duress_alerts:
+            await alert(session, account.id)
+        return account, await open_session(session, services, account, duress=True)
     if services.hashing.needs_rehash(account.password_hash):
         account.password_hash = await services.hashing.hash(password)
         session.add(account)
     issued = await open_session(session, services, account)
     return account, issued
+
+
+async def confirm_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account_id: uuid.UUID,
+    password: str,
+    client_key: str,
+) -> Account:
+    """Her password again, before an action that cannot be undone (erasing her account).
+    Wrong answers count as failed logins."""
+    account = await _account(session, account_id)
+    await _check_throttle(services, account.pseudonym, client_key)
+    if not await services.hashing.verify(account.password_hash, password):
+        await _count_failure(services, account.pseudonym, client_key)
+        raise InvalidInput(
+            "Your password is not right.",
+            code="wrong_password",
+            fields={"password": "This is not your password."},
+        )
+    return account
+
+
+async def set_duress_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account_id: uuid.UUID,
+    current_password: str,
+    duress_password: str | None,
+) -> None:
+    """Set (or remove, with None) her duress password; her real password confirms it."""
+    account = await _account(session, account_id)
+    if not await services.hashing.verify(account.password_hash, current_password):
+        raise InvalidInput(
+            "Your current password is not right.",
+            code="wrong_password",
+            fields={"current_password": "This is not your current password."},
+        )
+    existing = await session.get(DuressSecret, account_id)
+    if duress_password is None:
+        if existing is not None:
+            await session.delete(existing)
+            await session.flush()
+        return
+    if duress_password == current_password:
+        raise InvalidInput(
+            "Choose a duress password different from your password.",
+            fields={"duress_password": "It must differ from your password."},
+        )
+    _password_rules(duress_password, account.pseudonym, "duress_password")
+    row = existing or DuressSecret(account_id=account_id, password_hash="", set_at=utc_now())
+    row.password_hash = await services.hashing.hash(duress_password)
+    row.set_at = utc_now()
+    session.add(row)
+    await session.flush()
+
+
+async def has_duress_password(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    return await session.get(DuressSecret, account_id) is not None
 
 
 async def resolve_session(
@@ -264,8 +364,14 @@ async def resolve_session(
     return found
 
 
-def grants_of(role_grants: Sequence[RoleGrant | HeldRole]) -> Grants:
-    return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants])
+def grants_of(
+    role_grants: Sequence[RoleGrant | HeldRole], restrictions: str = "", *, duress: bool = False
+) -> Grants:
+    """What she may do: her roles, less what restrictions (or a duress login) take away."""
+    effects = restriction_effects.parse(restrictions)
+    if duress:
+        effects |= {Effect.DURESS}
+    return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants], effects)
 
 
 def needs_touch(auth_session: LiveSession | AuthSession, now: datetime) -> bool:
@@ -337,9 +443,9 @@ async def change_password(
 ) -> None:
     """Set a new password and end every other session (someone else may hold one)."""
     account = await _account(session, account_id)
-    _check_throttle(services, account.pseudonym, client_key)
+    await _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, current_password):
-        _count_failure(services, account.pseudonym, client_key)
+        await _count_failure(services, account.pseudonym, client_key)
         raise InvalidInput(
             "Your current password is not right.",
             code="wrong_password",
@@ -367,9 +473,9 @@ async def regenerate_recovery_codes(
     client_key: str,
 ) -> list[str]:
     account = await _account(session, account_id)
-    _check_throttle(services, account.pseudonym, client_key)
+    await _check_throttle(services, account.pseudonym, client_key)
     if not await services.hashing.verify(account.password_hash, password):
-        _count_failure(services, account.pseudonym, client_key)
+        await _count_failure(services, account.pseudonym, client_key)
         raise InvalidInput(
             "Your password is not right.",
             code="wrong_password",
@@ -395,7 +501,7 @@ async def recover_account(
     client_key: str,
 ) -> tuple[Account, IssuedSession, int]:
     """Use one recovery code to set a new password; every existing session ends."""
-    _check_throttle(services, pseudonym, client_key)
+    await _check_throttle(services, pseudonym, client_key)
     statement = (
         select(RecoveryCode, Account)
         .join(Account, col(Account.id) == col(RecoveryCode.account_id))
@@ -405,7 +511,7 @@ async def recover_account(
     )
     found = (await session.exec(statement)).first()
     if found is None:
-        _count_failure(services, pseudonym, client_key)
+        await _count_failure(services, pseudonym, client_key)
         raise Unauthenticated(
             "That pseudonym and recovery code do not match, or the code was already used.",
             code="recovery_refused",
@@ -442,7 +548,9 @@ async def list_role_grants(session: AsyncSession, account_id: uuid.UUID) -> list
 
 
 async def load_grants(session: AsyncSession, account_id: uuid.UUID) -> Grants:
-    return grants_of(await list_role_grants(session, account_id))
+    account = await session.get(Account, account_id)
+    restrictions = account.restrictions if account is not None else ""
+    return grants_of(await list_role_grants(session, account_id), restrictions)
 
 
 async def grant_role(

@@ -4,7 +4,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,16 @@ class Settings(BaseSettings):
     login_failures_per_client: int = Field(default=20, ge=1)
     login_failure_window_minutes: int = Field(default=15, ge=1)
     registration_taken_per_client: int = Field(default=10, ge=1)
+    # Abuse bounds, in the `limits` notation ("20/hour", "5 per 15 minutes"), moving
+    # windows shared through Redis when redis_url is set (docs/decisions/0003-throttling.md).
+    # New accounts per client address (invitations included).
+    rate_limit_registration: str = "20/hour"
+    # Invitations per account, on top of the community's own rule (3 per 30 days).
+    rate_limit_referrals: str = "10/day"
+    # Messages per account over HTTP (the WebSocket has its per-connection frame rate).
+    rate_limit_messages: str = "60/minute"
+    # Reports per account.
+    rate_limit_reports: str = "20/hour"
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=32, ge=2)
@@ -64,6 +75,25 @@ class Settings(BaseSettings):
     # How stale a connection's view of sessions, roles and memberships may be.
     ws_revalidate_seconds: float = Field(default=1.0, gt=0, le=2.0)
     ws_ticket_seconds: int = Field(default=30, ge=5, le=300)
+
+    # Web Push (outside the app, constant text only); off by default. The VAPID key is kept
+    # beside the key file. The subject is the contact push services may use (VAPID "sub").
+    push_enabled: bool = False
+    push_subject: str = "mailto:admin@localhost"
+
+    @field_validator(
+        "rate_limit_registration",
+        "rate_limit_referrals",
+        "rate_limit_messages",
+        "rate_limit_reports",
+    )
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like '20/hour': {value!r}") from exc
+        return value
 
 
 @lru_cache

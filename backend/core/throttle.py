@@ -1,48 +1,32 @@
-"""Counting failures in a sliding window, to slow down password guessing.
+"""Counting failures in a moving window, to slow down password guessing.
 
-Kept in the process's memory: with several app processes each keeps its own count, so
-the effective limit is the configured one times the number of processes. Deployments with
-Redis share the count (see docs/decisions/0003-throttling.md).
+The counts are kept by the process's rate limiter (core/ratelimit.py): in memory by
+default, in Redis when configured, so several app processes share them and the limit is
+the configured one however many processes serve (docs/decisions/0003-throttling.md).
 """
 
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from backend.core.time import utc_now
+from backend.core.ratelimit import RateLimiter, window
 
 
 class FailureCounter:
-    def __init__(self, limit: int, window: timedelta, max_keys: int = 100_000) -> None:
+    """``limit`` failures per ``window`` and key; ``name`` keeps counters apart."""
+
+    def __init__(self, limiter: RateLimiter, name: str, limit: int, period: timedelta) -> None:
+        self.limiter = limiter
+        self.name = name
         self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._failures: dict[str, deque[datetime]] = {}
+        self.item = window(limit, int(period.total_seconds()))
 
-    def _recent(self, key: str) -> deque[datetime]:
-        failures = self._failures.get(key)
-        if failures is None:
-            return deque()
-        cutoff = utc_now() - self.window
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-        return failures
+    async def is_blocked(self, key: str) -> bool:
+        return await self.limiter.is_exhausted(self.item, self.name, key)
 
-    def is_blocked(self, key: str) -> bool:
-        return len(self._recent(key)) >= self.limit
+    async def retry_after_seconds(self, key: str) -> int:
+        return await self.limiter.retry_after(self.item, self.name, key)
 
-    def retry_after_seconds(self, key: str) -> int:
-        failures = self._recent(key)
-        if len(failures) < self.limit:
-            return 0
-        return max(1, int((failures[0] + self.window - utc_now()).total_seconds()) + 1)
+    async def add_failure(self, key: str) -> None:
+        await self.limiter.allow(self.item, self.name, key)
 
-    def add_failure(self, key: str) -> None:
-        if key not in self._failures and len(self._failures) >= self.max_keys:
-            # Bound memory under a flood of distinct keys: forget the oldest key.
-            self._failures.pop(next(iter(self._failures)))
-        self._failures.setdefault(key, deque()).append(utc_now())
-
-    def clear(self, key: str) -> None:
-        self._failures.pop(key, None)
+    async def clear(self, key: str) -> None:
+        await self.limiter.clear(self.item, self.name, key)

@@ -3,10 +3,10 @@ import uuid
 from typing import Any
 
 import segno
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from backend.auth.capabilities import Capability
-from backend.auth.dependencies import AuthServicesDep, SelfActor
+from backend.auth.dependencies import AuthServicesDep, SelfActor, per_account
 from backend.auth.endpoints import signed_up
 from backend.auth.lookup import SignedInAccount
 from backend.auth.models import Account
@@ -14,6 +14,7 @@ from backend.auth.schemas import RegisteredOut
 from backend.core.dependencies import ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
+from backend.core.ratelimit import per_client
 from backend.core.time import utc_now
 from backend.identity.dependencies import VaultDep
 from backend.membership import service as membership_service
@@ -104,7 +105,12 @@ async def _membership_public(
 # ---------------------------------------------------------------- joining and referrals
 
 
-@router.post("/referrals/join", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
+@router.post(
+    "/referrals/join",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredOut,
+    dependencies=[Depends(per_client("registration"))],
+)
 async def join(
     body: JoinIn,
     request: Request,
@@ -126,7 +132,12 @@ async def join(
     return await signed_up(request, response, session, services, account, codes, body.client)
 
 
-@router.post("/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralCreated)
+@router.post(
+    "/referrals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralCreated,
+    dependencies=[Depends(per_account("referrals"))],
+)
 async def refer(
     body: ReferralIn,
     actor: SelfActor,

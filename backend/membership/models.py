@@ -16,6 +16,8 @@ class MemberStatus(StrEnum):
     NON_ACTIVE = "non_active"
     SUSPENDED = "suspended"
     EXPELLED = "expelled"
+    # She erased her account: what is left of it no longer says who she was.
+    ERASED = "erased"
 
 
 class Membership(SQLModel, table=True):
@@ -218,13 +220,18 @@ class VoteVoter(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """One voter's ballot. Never shown to anyone; only counted."""
+    """One voter's ballot. Never shown to anyone; only counted.
+
+    ``voter_id`` is None for the ballot of a voter who erased her account while the vote
+    was open: it still counts, and belongs to nobody. NULLs are distinct in the unique
+    constraint, so one ballot per real voter still holds.
+    """
 
     __table_args__ = (UniqueConstraint("vote_id", "voter_id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     vote_id: uuid.UUID = Field(foreign_key="vote.id", index=True, ondelete="CASCADE")
-    voter_id: uuid.UUID = Field(foreign_key="account.id")
+    voter_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     choice: str = Field(max_length=8)
     notes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     cast_at: datetime = Field(sa_type=UTCDateTime)

@@ -36,6 +36,8 @@ def transition_refusal(current: MemberStatus, target: MemberStatus) -> str | Non
         return None
     if current == S.EXPELLED:
         return "An expelled account cannot change status."
+    if current == S.ERASED:
+        return "This account was erased."
     allowed = sorted(t.value for (c, t) in TRANSITIONS if c == current)
     return (
         f"A {current.value} cannot become {target.value} directly; "

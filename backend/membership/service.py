@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants, Role
-from backend.auth.models import Account
+from backend.auth.models import Account, RoleGrant
 from backend.core import audit
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from backend.core.time import utc_now
@@ -48,11 +48,16 @@ from backend.membership.models import (
 )
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.rules import Mentee, parse_languages
+from backend.notification import producers as notify
 from backend.room import service as room_service
 from backend.safety import service as safety_service
 
 S = MemberStatus
 INVITATION_DAYS = 30
+# Scheduled notices: a ballot reminder this long before the deadline; a card this long
+# before it expires.
+BALLOT_REMINDER_BEFORE = timedelta(hours=24)
+CARD_EXPIRY_NOTICE = timedelta(days=30)
 # Which community-wide roles each status carries; the status is the source of truth.
 STATUS_ROLES: dict[MemberStatus, set[Role]] = {
     S.NEWCOMER: set(),
@@ -62,6 +67,7 @@ STATUS_ROLES: dict[MemberStatus, set[Role]] = {
     S.NON_ACTIVE: {Role.MEMBER},
     S.SUSPENDED: set(),
     S.EXPELLED: set(),
+    S.ERASED: set(),
 }
 MANAGED_ROLES = {Role.MEMBER, Role.ACTIVE_MEMBER}
 
@@ -444,7 +450,7 @@ async def join_with_invitation(
     client_key: str,
 ) -> tuple[Account, list[str]]:
     """Register already linked to a referral: she starts vouched. Returns her recovery codes."""
-    if services.failures_by_client.is_blocked(client_key):
+    if await services.failures_by_client.is_blocked(client_key):
         raise TooManyAttempts("Too many attempts from here. Please wait and try again.")
     statement = (
         select(Referral)
@@ -459,7 +465,7 @@ async def join_with_invitation(
         or referral.withdrawn_at is not None
         or now >= referral.expires_at
     ):
-        services.failures_by_client.add_failure(client_key)
+        await services.failures_by_client.add_failure(client_key)
         raise InvalidInput(
             "This invitation code does not work. It may have been used or have expired.",
             code="invitation_refused",
@@ -764,7 +770,32 @@ async def submit_application(
         action="application.submitted",
         subject=f"application:{application.id}",
     )
+    await notify.application_needs_interviewers(
+        session,
+        recipients=await _possible_interviewers(session, applicant_id),
+        applicant=(await _account(session, applicant_id)).pseudonym,
+        application_id=application.id,
+    )
     return application
+
+
+async def _roots_coordinators(session: AsyncSession) -> set[uuid.UUID]:
+    statement = select(RoleGrant.account_id).where(RoleGrant.role == Role.ROOTS_COORDINATOR.value)
+    return set((await session.exec(statement)).all())
+
+
+async def _possible_interviewers(session: AsyncSession, applicant_id: uuid.UUID) -> set[uuid.UUID]:
+    """Who can take her interview or assign it: active members and Roots coordinators,
+    never her, never someone linked to her by a block."""
+    active = set(
+        (
+            await session.exec(
+                select(Membership.account_id).where(Membership.status == S.ACTIVE.value)
+            )
+        ).all()
+    )
+    people = (active | await _roots_coordinators(session)) - {applicant_id}
+    return people - await safety_service.blocked_either_way(session, applicant_id)
 
 
 async def get_application(session: AsyncSession, application_id: uuid.UUID) -> Application:
@@ -863,6 +894,7 @@ async def assign_interviewers(
             )
         )
     ).all()
+    already = {row.interviewer_id for row in existing}
     for row in existing:
         await session.delete(row)
     await session.flush()
@@ -884,6 +916,12 @@ async def assign_interviewers(
         action="application.interviewers_assigned",
         subject=f"application:{application.id}",
         details={"interviewers": [str(i) for i in unique]},
+    )
+    await notify.interviewer_assigned(
+        session,
+        interviewers=[i for i in unique if i not in already],
+        applicant=(await _account(session, application.applicant_id)).pseudonym,
+        application_id=application.id,
     )
     return assigned
 
@@ -1056,7 +1094,18 @@ async def open_vote(
     )
     session.add(vote)
     await session.flush()
-    session.add_all(VoteVoter(vote_id=vote.id, account_id=v) for v in voters)
+    # A block either way is a conflict: that voter is recused from the start, and says so
+    # to nobody but the tally's recusal count.
+    blocked = await safety_service.blocked_either_way(session, application.applicant_id)
+    session.add_all(
+        VoteVoter(
+            vote_id=vote.id,
+            account_id=v,
+            recused_at=now if v in blocked else None,
+            recusal_reason="block" if v in blocked else None,
+        )
+        for v in voters
+    )
     application.status = ApplicationStatus.VOTING.value
     application.votes_held += 1
     session.add(application)
@@ -1067,6 +1116,13 @@ async def open_vote(
         action="vote.opened",
         subject=f"application:{application.id}",
         details={"vote": str(vote.id), "voters": len(voters), "deadline": deadline.isoformat()},
+    )
+    await notify.vote_opened(
+        session,
+        voters=voters,
+        applicant=(await _account(session, application.applicant_id)).pseudonym,
+        vote_id=vote.id,
+        deadline=deadline,
     )
     return vote
 
@@ -1100,6 +1156,50 @@ async def _tally(session: AsyncSession, vote: Vote) -> rules.Tally:
         eligible=eligible,
         recused=recused,
     )
+
+
+async def void_open_ballots_of(
+    session: AsyncSession, *, officer_id: uuid.UUID, voter_id: uuid.UUID, reason: str
+) -> list[uuid.UUID]:
+    """Void her ballots in votes still open: the ballot is removed and she is recused, so
+    the vote counts as if she had never been a voter. Returns the votes touched."""
+    statement = (
+        select(Ballot, Vote)
+        .join(Vote, col(Vote.id) == col(Ballot.vote_id))
+        .where(Ballot.voter_id == voter_id)
+        .where(col(Vote.closed_at).is_(None))
+    )
+    touched: list[uuid.UUID] = []
+    for ballot, vote in (await session.exec(statement)).all():
+        await session.delete(ballot)
+        voter = (
+            await session.exec(
+                select(VoteVoter)
+                .where(VoteVoter.vote_id == vote.id)
+                .where(VoteVoter.account_id == voter_id)
+            )
+        ).first()
+        if voter is not None:
+            voter.recused_at = utc_now()
+            voter.recusal_reason = "ballot voided by safeguarding"
+            session.add(voter)
+        touched.append(vote.id)
+        await audit.record(
+            session,
+            actor_id=officer_id,
+            action="vote.ballot_voided",
+            subject=f"vote:{vote.id}",
+            details={"reason": reason},
+        )
+    await session.flush()
+    return touched
+
+
+async def current_tally(session: AsyncSession, vote_id: uuid.UUID) -> rules.Tally:
+    vote = await session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    return await _tally(session, vote)
 
 
 @dataclass(frozen=True)
@@ -1147,6 +1247,21 @@ async def close_vote_if_due(
         action="vote.closed",
         subject=f"application:{application.id}",
         details={"vote": str(vote.id), "outcome": outcome.value, "ballots": tally.ballots},
+    )
+    voters = (
+        await session.exec(select(VoteVoter.account_id).where(VoteVoter.vote_id == vote.id))
+    ).all()
+    await notify.vote_outcome(
+        session,
+        applicant_id=application.applicant_id,
+        roots=set(voters) | await _roots_coordinators(session),
+        applicant=(await _account(session, application.applicant_id)).pseudonym,
+        application_id=application.id,
+        vote_id=vote.id,
+        outcome=outcome.value,
+        tally=(tally.yes, tally.no, tally.abstain)
+        if rules.tally_may_be_shown(tally, vote.min_ballots_for_tally)
+        else None,
     )
     if outcome == VoteOutcome.APPROVED:
         await approve_applicant(session, application, context)
@@ -1367,6 +1482,36 @@ async def close_due_votes(session: AsyncSession, context: CloseContext) -> int:
     return closed
 
 
+async def remind_voters(session: AsyncSession) -> int:
+    """Voters who have not voted, from 24 hours before the deadline; once per vote and
+    voter (the producer's dedupe key). Recused voters and the applicant never get it."""
+    now = utc_now()
+    reminded = 0
+    for vote in await list_open_votes(session):
+        if not vote.deadline - BALLOT_REMINDER_BEFORE <= now < vote.deadline:
+            continue
+        voted = select(Ballot.voter_id).where(Ballot.vote_id == vote.id)
+        pending = (
+            await session.exec(
+                select(VoteVoter.account_id)
+                .where(VoteVoter.vote_id == vote.id)
+                .where(col(VoteVoter.recused_at).is_(None))
+                .where(col(VoteVoter.account_id).not_in(voted))
+            )
+        ).all()
+        application = await get_application(session, vote.application_id)
+        reminded += len(
+            await notify.ballot_reminder(
+                session,
+                voters=[v for v in pending if v != application.applicant_id],
+                applicant=(await _account(session, application.applicant_id)).pseudonym,
+                vote_id=vote.id,
+                deadline=vote.deadline,
+            )
+        )
+    return reminded
+
+
 async def mark_inactive_members(session: AsyncSession) -> int:
     """Active members who have not taken part for the configured period become non-active."""
     community_rules = await get_rules(session)
@@ -1417,6 +1562,7 @@ async def issue_card(
         subject=f"account:{account_id}",
         details={"card": card.number},
     )
+    await notify.card_issued(session, account_id=account_id)
     return card
 
 
@@ -1441,6 +1587,9 @@ async def revoke_cards_of(
             details={"card": card.number, "reason": reason},
         )
     await session.flush()
+    # A card replaced by a new one is not news: the new card's notice says it.
+    if revoked and reason != "replaced":
+        await notify.card_revoked(session, account_id=account_id)
     return revoked
 
 
@@ -1463,7 +1612,32 @@ async def revoke_card(
         subject=f"account:{card.account_id}",
         details={"card": card.number, "reason": reason},
     )
+    await notify.card_revoked(session, account_id=card.account_id)
     return card
+
+
+async def remind_expiring_cards(session: AsyncSession) -> int:
+    """Valid cards within 30 days of expiry: their holder hears once per card."""
+    now = utc_now()
+    cards = (
+        await session.exec(
+            select(Card)
+            .where(Card.status == CardStatus.VALID.value)
+            .where(Card.expires_at > now)
+            .where(Card.expires_at <= now + CARD_EXPIRY_NOTICE)
+        )
+    ).all()
+    told = 0
+    for card in cards:
+        told += len(
+            await notify.card_expiring(
+                session,
+                account_id=card.account_id,
+                card_number=card.number,
+                expires_at=card.expires_at,
+            )
+        )
+    return told
 
 
 async def my_card(session: AsyncSession, account_id: uuid.UUID) -> Card | None:

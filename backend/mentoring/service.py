@@ -12,6 +12,7 @@ from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.time import utc_now
 from backend.mentoring.models import MentorProfile, Mentorship, MentorshipStatus
 from backend.mentoring.rules import Mentee, MentorCandidate, choose_mentor, parse_languages
+from backend.notification import producers as notify
 from backend.room import service as room_service
 from backend.safety import service as safety_service
 
@@ -161,7 +162,29 @@ async def confirm_mentorship(
             "override_reason": reason if mentorship.override_reason else None,
         },
     )
+    had_mentor = (
+        await session.exec(
+            select(Mentorship.id)
+            .where(Mentorship.mentee_id == mentorship.mentee_id)
+            .where(Mentorship.status == MentorshipStatus.ENDED.value)
+        )
+    ).first() is not None
+    names = await _pseudonyms(session, mentorship.mentor_id, mentorship.mentee_id)
+    await notify.mentor_assigned(
+        session,
+        mentee_id=mentorship.mentee_id,
+        mentor_id=mentorship.mentor_id,
+        mentee=names[mentorship.mentee_id],
+        mentor=names[mentorship.mentor_id],
+        changed=had_mentor,
+    )
     return mentorship
+
+
+async def _pseudonyms(session: AsyncSession, *ids: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = (await session.exec(select(Account).where(col(Account.id).in_(ids)))).all()
+    found = {a.id: a.pseudonym for a in rows}
+    return {i: found.get(i, "erased member") for i in ids}
 
 
 async def end_mentorship(
@@ -190,6 +213,15 @@ async def end_mentorship(
         subject=f"account:{mentorship.mentee_id}",
         details={"mentorship": str(mentorship.id), "reason": reason},
     )
+    if mentorship.confirmed_at is not None:
+        # The other side hears it ended, not why; a proposal nobody confirmed was never news.
+        names = await _pseudonyms(session, mentorship.mentor_id, mentorship.mentee_id)
+        for person, other in (
+            (mentorship.mentor_id, mentorship.mentee_id),
+            (mentorship.mentee_id, mentorship.mentor_id),
+        ):
+            if person != actor_id:
+                await notify.mentoring_ended(session, account_id=person, other=names[other])
     return mentorship
 
 

@@ -34,6 +34,7 @@ from backend.identity import service as identity_service
 from backend.identity.vault import Vault
 from backend.membership import service as membership_service
 from backend.membership.models import MemberStatus
+from backend.notification import producers as notify_producers
 from backend.peerwork import ical, roster, rules
 from backend.peerwork.access import active_worker_of
 from backend.peerwork.models import (
@@ -131,6 +132,7 @@ async def notify(
     kind: str,
     subject: str = "",
 ) -> None:
+    """Kept in the old notices list (GET /peerwork/me/notices) and put in her feed."""
     session.add(
         Notice(
             account_id=account_id,
@@ -141,6 +143,7 @@ async def notify(
             created_at=utc_now(),
         )
     )
+    await notify_producers.peerwork_notice(session, account_id=account_id, notice_kind=kind)
 
 
 async def list_notices(session: AsyncSession, account_id: uuid.UUID) -> list[Notice]:
@@ -2295,3 +2298,39 @@ async def debriefs_for(session: AsyncSession, account_id: uuid.UUID) -> list[Deb
 
 async def account_exists(session: AsyncSession, account_id: uuid.UUID) -> bool:
     return await session.get(Account, account_id) is not None
+
+
+# ---------------------------------------------------------------- notices that fall due
+
+DEBRIEF_NOTICE_WITHIN = timedelta(hours=48)
+
+
+async def remind_debriefs(session: AsyncSession) -> int:
+    """Peers whose shift needing a debrief ended (within the last 48 hours) and who have
+    not sent it; once per assignment. Only published rosters count."""
+    now = utc_now()
+    rows = (
+        await session.exec(
+            select(Assignment, Shift)
+            .join(Shift, col(Shift.id) == col(Assignment.shift_id))
+            .join(ShiftType, col(ShiftType.id) == col(Shift.shift_type_id))
+            .join(Roster, col(Roster.id) == col(Assignment.roster_id))
+            .where(Roster.status == RosterStatus.PUBLISHED.value)
+            .where(Assignment.role == AssignmentRole.PEER.value)
+            .where(col(ShiftType.needs_debrief).is_(True))
+            .where(Shift.ends_at <= now)
+            .where(Shift.ends_at > now - DEBRIEF_NOTICE_WITHIN)
+            .where(col(Assignment.id).not_in(select(Debrief.assignment_id)))
+        )
+    ).all()
+    told = 0
+    for assignment, shift in rows:
+        told += len(
+            await notify_producers.debrief_due(
+                session,
+                account_id=assignment.account_id,
+                assignment_id=assignment.id,
+                starts_at=shift.starts_at,
+            )
+        )
+    return told

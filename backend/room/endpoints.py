@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
 
 from backend.auth.capabilities import Capability
-from backend.auth.dependencies import Actor, SelfActor, require
+from backend.auth.dependencies import Actor, SelfActor, per_account, require
 from backend.core.dependencies import AppSettings, DbSession
 from backend.core.jsonbody import StrictJSONRoute
 from backend.room import rules
@@ -30,10 +30,8 @@ from backend.room.schemas import (
     MessagePublic,
     ModeratorRemoval,
     MuteCreate,
+    NotifyLevelIn,
     ReadMarker,
-    ReportCreate,
-    ReportFiled,
-    ReportPublic,
     RevisionPublic,
     RoomCreate,
     RoomPublic,
@@ -89,6 +87,15 @@ async def create_room(body: RoomCreate, actor: SelfActor, session: DbSession) ->
 async def open_direct(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
     """Ask someone she shares a room with; it opens when she accepts (at once for a mentor)."""
     room = await room_service.open_direct_conversation(session, actor, other_id=body.account_id)
+    return await room_service.get_room(session, actor, room.id)
+
+
+@router.post(
+    "/welcome-conversations", status_code=status.HTTP_201_CREATED, response_model=RoomPublic
+)
+async def open_welcome(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
+    """A facilitator opens a private conversation with a newcomer (open at once)."""
+    room = await room_service.open_welcome_conversation(session, actor, newcomer_id=body.account_id)
     return await room_service.get_room(session, actor, room.id)
 
 
@@ -197,7 +204,10 @@ async def list_messages(
 
 
 @router.post(
-    RoomPath + "/messages", status_code=status.HTTP_201_CREATED, response_model=MessagePosted
+    RoomPath + "/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessagePosted,
+    dependencies=[Depends(per_account("messages"))],
 )
 async def post_message(
     room_id: uuid.UUID,
@@ -247,21 +257,12 @@ async def message_revisions(
     return [RevisionPublic.model_validate(r) for r in rows]
 
 
-@router.post(
-    RoomPath + "/messages/{seq}/reports",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ReportFiled,
-)
-async def report_message(
-    room_id: uuid.UUID, seq: int, body: ReportCreate, actor: SelfActor, session: DbSession
-) -> ReportFiled:
-    report = await room_service.report_message(session, actor, room_id, seq, reason=body.reason)
-    return ReportFiled(id=report.id, created_at=report.created_at)
-
-
-@router.get("/message-reports", response_model=list[ReportPublic])
-async def list_reports(_actor: SafetyReviewer, session: DbSession) -> list[ReportPublic]:
-    return [ReportPublic.model_validate(r) for r in await room_service.list_reports(session)]
+@router.put(RoomPath + "/notify-level", response_model=RoomPublic)
+async def set_notify_level(
+    room_id: uuid.UUID, body: NotifyLevelIn, actor: SelfActor, session: DbSession
+) -> RoomPublic:
+    """What of this room reaches her notifications: mentions of her (all, mentions) or none."""
+    return await room_service.set_notify_level(session, actor, room_id, body.level)
 
 
 @router.put(RoomPath + "/read-marker", response_model=RoomPublic)

@@ -100,7 +100,39 @@ class TypingEvent:
     kind: Literal["typing"] = "typing"
 
 
-RoomEvent = MessageEvent | MessageUpdatedEvent | MemberAddedEvent | MemberRemovedEvent | TypingEvent
+@dataclass(frozen=True)
+class AccountChangedEvent:
+    """What she may do changed (a restriction applied or lifted, roles, duress): every
+    process checks her open sockets again now, not at the next revalidation round."""
+
+    account_id: uuid.UUID
+    kind: Literal["account_changed"] = "account_changed"
+
+
+@dataclass(frozen=True)
+class AccountFrameEvent:
+    """A frame for one account's sockets that asked for a feed (notifications).
+
+    ``seq`` orders the feed per account, so a socket that misses one fetches it from the
+    ``FeedSource`` (websocket.py); ``None`` for a frame outside the sequence (read marks).
+    """
+
+    account_id: uuid.UUID
+    feed: str
+    seq: int | None
+    frame: dict[str, Any]
+    kind: Literal["account_frame"] = "account_frame"
+
+
+RoomEvent = (
+    MessageEvent
+    | MessageUpdatedEvent
+    | MemberAddedEvent
+    | MemberRemovedEvent
+    | TypingEvent
+    | AccountChangedEvent
+    | AccountFrameEvent
+)
 
 
 def encode(event: RoomEvent) -> bytes:

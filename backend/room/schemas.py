@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter, mode
 
 from backend.core.schemas import SUPPORTED_LANGUAGES, Input, Output
 from backend.room import rules
-from backend.room.models import RoomKind, RoomRole
+from backend.room.models import NotifyLevel, RoomKind, RoomRole
 
 
 def _body(value: str) -> str:
@@ -52,6 +52,7 @@ class RoomPublic(Output):
     last_read_seq: int = 0
     unread: int = 0
     muted_until: datetime | None = None
+    notify_level: NotifyLevel = NotifyLevel.ALL
 
 
 class MemberPublic(Output):
@@ -124,26 +125,8 @@ class RevisionPublic(Output):
     replaced_by: uuid.UUID | None
 
 
-class ReportCreate(Input):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class ReportPublic(Output):
-    id: uuid.UUID
-    room_id: uuid.UUID
-    reason: str
-    snapshot_seq: int
-    snapshot_author_id: uuid.UUID | None
-    snapshot_author_pseudonym: str
-    snapshot_body: str
-    snapshot_created_at: datetime
-    created_at: datetime
-    status: str
-
-
-class ReportFiled(Output):
-    id: uuid.UUID
-    created_at: datetime
+class NotifyLevelIn(Input):
+    level: NotifyLevel
 
 
 class ReadMarker(Input):
@@ -295,8 +278,21 @@ class PingFrame(Input):
     type: Literal["ping"]
 
 
+class FeedResumeFrame(Input):
+    """Start (or resume) an account feed: the server sends what came after ``after_seq``."""
+
+    type: Literal["notifications"]
+    after_seq: int = Field(default=0, ge=0)
+
+
 ClientFrame = Annotated[
-    SubscribeFrame | UnsubscribeFrame | SendFrame | ReadFrame | TypingFrame | PingFrame,
+    SubscribeFrame
+    | UnsubscribeFrame
+    | SendFrame
+    | ReadFrame
+    | TypingFrame
+    | PingFrame
+    | FeedResumeFrame,
     Field(discriminator="type"),
 ]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)

@@ -17,7 +17,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -37,6 +37,7 @@ from backend.room.access import access_room_by_id
 from backend.room.broker import Broker
 from backend.room.models import RoomKind
 from backend.room.schemas import (
+    FeedResumeFrame,
     PingFrame,
     ReadFrame,
     SendFrame,
@@ -46,6 +47,7 @@ from backend.room.schemas import (
     client_frame_adapter,
 )
 from backend.safety import service as safety_service
+from moderation.restrictions import Effect
 
 log = logging.getLogger("tandem.room.ws")
 
@@ -61,6 +63,9 @@ CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
 
 FILL_PAGE = 500
+# Feed items (notifications) sent on resume before the client is told to page over HTTP.
+FEED_BACKLOG = 200
+FEED_PAGE = 100
 REVALIDATE_CHUNK = 500
 # Refused frames in a row, past the burst, before a flooding socket is closed.
 FLOOD_STRIKES = 50
@@ -97,6 +102,32 @@ class Cursor:
     behind_at: int | None = None
 
 
+@dataclass
+class FeedCursor:
+    """Where a socket stands in her account feed (notifications), like a room's Cursor."""
+
+    last: int
+    filling: bool = True
+    pending: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    head: int
+    unread: int
+    # Oldest first; each frame carries its "seq".
+    frames: list[dict[str, Any]]
+
+
+class FeedSource(Protocol):
+    """Reads an account feed for resume. Implemented by a domain above rooms
+    (backend.notification), handed to the Hub when the app is built."""
+
+    async def page_after(
+        self, db: Database, account_id: uuid.UUID, after: int, limit: int
+    ) -> FeedPage: ...
+
+
 @dataclass(frozen=True)
 class _Close:
     code: int
@@ -123,6 +154,7 @@ class Connection:
         self.blocked = blocked
         self.cursors: dict[uuid.UUID, Cursor] = {}
         self.kinds: dict[uuid.UUID, RoomKind] = {}
+        self.feed: FeedCursor | None = None
         self.queue: asyncio.Queue[str | _Close] = asyncio.Queue(hub.settings.ws_send_queue_frames)
         self.closing = False
         self.tasks: set[asyncio.Task[None]] = set()
@@ -274,6 +306,65 @@ class Connection:
             log.exception("catching connection %s up on room %s failed", self.id, room_id)
             self.close(CLOSE_RESTART, "Please reconnect.")
 
+    # Receiving her feed
+
+    def deliver_feed(self, seq: int | None, text: str) -> None:
+        cursor = self.feed
+        if cursor is None or self.closing:
+            return
+        if cursor.filling:
+            cursor.pending.append((seq, text))
+            return
+        if seq is None:
+            self.offer(text)
+            return
+        if seq <= cursor.last:
+            return
+        if seq == cursor.last + 1:
+            cursor.last = seq
+            self.offer(text)
+            return
+        cursor.pending.append((seq, text))
+        cursor.filling = True
+        self.spawn(self._fill_feed(cursor))
+
+    async def _fill_feed(self, cursor: FeedCursor) -> None:
+        """Send what the feed holds after ``cursor.last``, then what arrived meanwhile."""
+        source = self.hub.feed_source
+        try:
+            while source is not None:
+                page = await source.page_after(self.hub.db, self.account_id, cursor.last, FEED_PAGE)
+                if self.closing or self.feed is not cursor:
+                    return
+                for frame in page.frames:
+                    if frame["seq"] <= cursor.last:
+                        continue
+                    await self.queue.put(events.dumps(frame))
+                    cursor.last = frame["seq"]
+                if len(page.frames) == FEED_PAGE:
+                    continue
+                pending, cursor.pending = cursor.pending, []
+                gap = False
+                for index, (seq, text) in enumerate(pending):
+                    if seq is None:
+                        self.offer(text)
+                    elif seq == cursor.last + 1:
+                        cursor.last = seq
+                        self.offer(text)
+                    elif seq > cursor.last:
+                        cursor.pending = pending[index:]
+                        gap = True
+                        break
+                if gap:
+                    continue
+                break
+            cursor.filling = False
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("catching connection %s up on its feed failed", self.id)
+            self.close(CLOSE_RESTART, "Please reconnect.")
+
     def drop_room(self, room_id: uuid.UUID) -> None:
         self.cursors.pop(room_id, None)
         self.kinds.pop(room_id, None)
@@ -283,10 +374,17 @@ class Connection:
 class Hub:
     """The connections of this process, by room and by account."""
 
-    def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        broker: Broker,
+        feed_source: FeedSource | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.broker = broker
+        self.feed_source = feed_source
         self.rooms: dict[uuid.UUID, set[Connection]] = {}
         self.accounts: dict[uuid.UUID, set[Connection]] = {}
         self._started = False
@@ -362,6 +460,17 @@ class Hub:
         try:
             data = events.decode(payload)
             kind = data["kind"]
+            if kind == "account_changed":
+                account_id = uuid.UUID(data["account_id"])
+                connections = [c for c in self.accounts.get(account_id, ()) if not c.closing]
+                if connections:
+                    self.spawn(self.revalidate(connections))
+                return
+            if kind == "account_frame":
+                text = events.dumps(data["frame"])
+                for connection in list(self.accounts.get(uuid.UUID(data["account_id"]), ())):
+                    connection.deliver_feed(data["seq"], text)
+                return
             room_id = uuid.UUID(data["room_id"])
             if kind == "message":
                 self._on_message(room_id, Outgoing("message", data["message"]))
@@ -425,6 +534,11 @@ class Hub:
                 cursor = connection.cursors.get(room_id)
                 if cursor is not None:
                     connection.fill(room_id, cursor)
+        for connection in self.all_connections():
+            feed = connection.feed
+            if feed is not None and not feed.filling and not connection.closing:
+                feed.filling = True
+                connection.spawn(connection._fill_feed(feed))
 
     # Revalidation
 
@@ -438,8 +552,8 @@ class Hub:
             except Exception:
                 log.exception("revalidating connections failed")
 
-    async def revalidate(self) -> None:
-        connections = [c for c in self.all_connections() if not c.closing]
+    async def revalidate(self, only: list[Connection] | None = None) -> None:
+        connections = [c for c in (only or self.all_connections()) if not c.closing]
         for start in range(0, len(connections), REVALIDATE_CHUNK):
             chunk = connections[start : start + REVALIDATE_CHUNK]
             room_ids = list({r for c in chunk for r in c.cursors})
@@ -464,6 +578,9 @@ class Hub:
             connection.close(CLOSE_UNAUTHENTICATED, "Your session has ended. Please sign in again.")
             return
         grants = state.grants.get(connection.account_id, connection.grants)
+        if connection.session_id in state.duress_sessions:
+            # A duress session's view never widens, whatever her roles are.
+            grants = connection.grants
         connection.grants = grants
         connection.blocked = state.blocked.get(connection.account_id, set())
         for room_id, cursor in list(connection.cursors.items()):
@@ -513,7 +630,10 @@ async def _authenticate(
             if redeemed is None:
                 return None
             account, auth_session = signed_in(redeemed[0]), live(redeemed[1])
-            grants = await auth_service.load_grants(session, account.id)
+            role_grants = await auth_service.list_role_grants(session, account.id)
+            grants = auth_service.grants_of(
+                role_grants, account.restrictions, duress=auth_session.duress
+            )
     elif token:
         found = await auth_service.resolve_session(
             websocket.app.state.session_lookup, hub.settings, token
@@ -521,7 +641,9 @@ async def _authenticate(
         if found is None:
             return None
         account, auth_session = found.account, found.session
-        grants = auth_service.grants_of(found.roles)
+        grants = auth_service.grants_of(
+            found.roles, account.restrictions, duress=auth_session.duress
+        )
     else:
         return None
     async with hub.db.session(write=False) as session:
@@ -675,6 +797,8 @@ async def _handle_frame(connection: Connection, text: str) -> None:
                     )
         elif isinstance(frame, TypingFrame):
             await _typing(connection, frame)
+        elif isinstance(frame, FeedResumeFrame):
+            await _resume_feed(connection, frame)
     except TandemError as exc:
         extra: dict[str, Any] = {}
         for name in ("room_id", "client_id"):
@@ -704,7 +828,9 @@ async def _current_actor(connection: Connection, session: Any, *, write: bool) -
             async with hub.db.session(write=True) as touch:
                 await auth_service.touch_session(touch, auth_session.id)
     role_grants = await auth_service.list_role_grants(session, account.id)
-    connection.grants = auth_service.grants_of(role_grants)
+    connection.grants = auth_service.grants_of(
+        role_grants, account.restrictions, duress=auth_session.duress
+    )
     return Actor(
         account=signed_in(account),
         session=live(auth_session),
@@ -756,6 +882,42 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
         connection.fill(room_id, cursor)
 
 
+async def _resume_feed(connection: Connection, frame: FeedResumeFrame) -> None:
+    hub = connection.hub
+    if hub.feed_source is None:
+        connection.error("not_found", "There is no notification feed here.")
+        return
+    async with hub.db.session(write=False) as session:
+        if await _current_actor(connection, session, write=False) is None:
+            return
+    first = await hub.feed_source.page_after(hub.db, connection.account_id, frame.after_seq, 0)
+    if connection.closing:
+        return
+    last = min(frame.after_seq, first.head)
+    behind = first.head - last > FEED_BACKLOG
+    # Live items arriving from here on wait in the cursor until the fill has caught up.
+    cursor = FeedCursor(last=first.head if behind else last)
+    connection.feed = cursor
+    connection.offer_data(
+        {
+            "type": "notifications_subscribed",
+            "last_seq": last,
+            "head_seq": first.head,
+            "unread": first.unread,
+        }
+    )
+    if behind:
+        connection.offer_data(
+            {
+                "type": "notifications_too_far_behind",
+                "from_seq": last + 1,
+                "to_seq": first.head,
+                "message": "Page the missed notifications over HTTP; new ones follow.",
+            }
+        )
+    connection.spawn(connection._fill_feed(cursor))
+
+
 async def _send(connection: Connection, frame: SendFrame) -> None:
     async with connection.hub.db.session(write=True) as session:
         actor = await _current_actor(connection, session, write=True)
@@ -789,6 +951,8 @@ async def _typing(connection: Connection, frame: TypingFrame) -> None:
             return
         access = await access_room_by_id(session, actor.account.id, actor.grants, frame.room_id)
         if access.view is None or not access.view.is_active:
+            return
+        if actor.grants.restricted(Effect.HIDDEN):
             return
         hidden = await safety_service.blocked_either_way(session, actor.account.id)
     events.publish_now(

@@ -19,7 +19,7 @@ from backend.room import rules
 from backend.room import service as room_service
 from backend.room.access import access_room_by_id
 from backend.room.models import RoomKind
-from backend.room.schemas import GroupSessionCreate, MessageCreate, ReportCreate
+from backend.room.schemas import GroupSessionCreate, MessageCreate
 from backend.web.dependencies import FormData
 from backend.web.endpoints import upcoming_sessions
 from backend.web.forms import validated
@@ -142,46 +142,6 @@ async def post_message(
             draft=form.get("body"),
         )
     return see_other(f"/rooms/{room_id}#m-{message.seq}")
-
-
-@router.get("/rooms/{room_id}/messages/{seq}/report", response_class=HTMLResponse)
-async def report_form(
-    request: Request, room_id: uuid.UUID, seq: int, actor: SelfActor, session: DbSession
-) -> Response:
-    await access_room_by_id(session, actor.account.id, actor.grants, room_id)
-    return page(
-        request,
-        "report_message.html",
-        actor=actor,
-        title=N_("Report a message"),
-        room_id=room_id,
-        seq=seq,
-    )
-
-
-@router.post("/rooms/{room_id}/messages/{seq}/report")
-async def report_message(
-    request: Request,
-    room_id: uuid.UUID,
-    seq: int,
-    actor: SelfActor,
-    session: DbSession,
-    form: FormData,
-) -> Response:
-    try:
-        body = validated(ReportCreate, reason=form.text("reason"))
-        await room_service.report_message(session, actor, room_id, seq, reason=body.reason)
-    except TandemError as exc:
-        await session.rollback()
-        return await room_page(
-            request,
-            actor,
-            session,
-            room_id,
-            status_code=exc.status_code,
-            error=exc.fields.get("reason", exc.message),
-        )
-    return see_other(f"/rooms/{room_id}?reported=1")
 
 
 @router.post("/rooms/{room_id}/join")

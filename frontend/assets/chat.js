@@ -47,7 +47,7 @@
     if (m.author && m.author.id !== me && m.seq) {
       var report = document.createElement("a");
       report.className = "report";
-      report.href = "/rooms/" + roomId + "/messages/" + m.seq + "/report";
+      report.href = "/report?room=" + roomId + "&seq=" + m.seq;
       report.textContent = t("report");
       meta.append(" ", report);
     }

@@ -1,0 +1,1 @@
+"""Notifications: one feed per account, live over /ws, neutral outside the app."""

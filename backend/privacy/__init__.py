@@ -1,0 +1,1 @@
+"""Data rights: a person's export of everything about her, erasure, message retention."""
