@@ -37,6 +37,7 @@ from backend.web.forms import safe_next, validated
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from backend.web.peerwork import visible_shifts
 from backend.web.render import N_, NO_STORE, page, page_policy, see_other
+from backend.web.safety import my_safety
 
 router = APIRouter(include_in_schema=False)
 
@@ -288,9 +289,10 @@ async def _account_page(
         status_code=status_code,
         blocked=blocked,
         zones=sorted(zoneinfo.available_timezones()),
-        error=error,
+        error=error or request.query_params.get("problem"),
         fields=fields or {},
         notice=notice,
+        **await my_safety(session, actor),
     )
 
 

@@ -107,6 +107,8 @@ def navigation(actor: Actor | None, say: Speaker) -> list[NavItem]:
         items.append(NavItem("/work", _("My work")))
     if can(Capability.PEERWORK_SCHEDULE) or can(Capability.PEERWORK_ONBOARD):
         items.append(NavItem("/coordination", _("Coordination")))
+    if can(Capability.SAFETY_REVIEW):
+        items.append(NavItem("/safety", _("Safety")))
     if can(Capability.SETTINGS_MANAGE) or can(Capability.AGREEMENTS_MANAGE):
         items.append(NavItem("/admin", _("Settings")))
     items.append(NavItem("/account", _("Account")))

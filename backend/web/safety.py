@@ -1,25 +1,61 @@
 """Reporting a message or a person, following one's reports, and what safeguarding decided
 about her. Officers' pages come later in this module's life; the API has them."""
 
+import math
 import uuid
-from typing import Any
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backend.auth.dependencies import Actor, SelfActor
-from backend.core.dependencies import DbSession
-from backend.core.errors import TandemError
+from backend.auth import service as auth_service
+from backend.auth.capabilities import Capability
+from backend.auth.dependencies import (
+    Actor,
+    AuthServicesDep,
+    SelfActor,
+    clear_session_cookie,
+    require,
+)
+from backend.core.db import Database
+from backend.core.dependencies import ClientKey, DbSession, get_database
+from backend.core.errors import Forbidden, TandemError
+from backend.core.time import utc_now
+from backend.identity import service as identity_service
+from backend.privacy import service as privacy_service
 from backend.room import service as room_service
 from backend.room.access import access_room_by_id
 from backend.safeguarding import service as safeguarding_service
-from backend.safeguarding.schemas import ReportIn
+from backend.safeguarding import trust
+from backend.safeguarding.schemas import (
+    EFFECT_MEANING,
+    AppealDecisionIn,
+    AppealIn,
+    DecisionIn,
+    DuressIn,
+    LiftIn,
+    NoteIn,
+    ReportIn,
+    RestrictIn,
+)
 from backend.web.dependencies import FormData
 from backend.web.forms import validated
 from backend.web.render import N_, page, see_other
+from moderation import cases as case_rules
+from moderation import restrictions as restriction_effects
+from moderation.cases import CaseStatus, Decision
 from moderation.reports import ReportKind
+from moderation.restrictions import INTERIM, SETTABLE
+from moderation.trust import EdgeKind
 
 router = APIRouter(include_in_schema=False)
+Officer = Annotated[Actor, Depends(require(Capability.SAFETY_REVIEW))]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+NOT_NOW = "This is not available right now."
 
 # What each kind of report means, in plain words (the codes are moderation's).
 REPORT_KINDS = {
@@ -121,3 +157,389 @@ async def file_report(
             fields=exc.fields,
         )
     return see_other(f"/rooms/{room}?reported=1" if room else "/account?reported=1")
+
+
+# ---------------------------------------------------------------- about her
+
+
+def _under_duress(actor: Actor) -> bool:
+    return actor.session.duress
+
+
+async def my_safety(session: DbSession, actor: Actor) -> dict[str, Any]:
+    """What the account page shows of safety, with the API's duress rules: under a duress
+    login nothing about restrictions, decisions or the duress password is shown."""
+    duress = _under_duress(actor)
+    me = actor.account.id
+    requests, names = await identity_service.list_unsealings_of(session, me)
+    disclosures, readers = await identity_service.list_disclosures_of(session, me)
+    openings = sorted(
+        [
+            (r.created_at, names.get(r.requested_by, ""), r.reason, r.status == "emergency")
+            for r in requests
+        ]
+        + [(d.read_at, readers.get(d.read_by, ""), d.reason, False) for d in disclosures],
+        reverse=True,
+    )
+    return {
+        "my_reports": await safeguarding_service.list_my_reports(session, me),
+        "restrictions": [] if duress else await safeguarding_service.my_restrictions(session, me),
+        "decisions": [] if duress else await safeguarding_service.decisions_about_me(session, me),
+        "duress_set": False if duress else await auth_service.has_duress_password(session, me),
+        "openings": openings,
+        "effect_meaning": {e.value: m for e, m in EFFECT_MEANING.items()},
+    }
+
+
+@router.post("/account/duress-password")
+async def set_duress(
+    request: Request,
+    actor: SelfActor,
+    session: DbSession,
+    services: AuthServicesDep,
+    form: FormData,
+) -> Response:
+    """Set, change or remove the duress password (as PUT /api/me/duress-password)."""
+    if _under_duress(actor):
+        raise Forbidden(NOT_NOW)
+    try:
+        body = validated(
+            DuressIn,
+            current_password=form.get("current_password"),
+            duress_password=None if form.get("remove") == "yes" else form.get("duress_password"),
+        )
+        await auth_service.set_duress_password(
+            session,
+            services,
+            account_id=actor.account.id,
+            current_password=body.current_password,
+            duress_password=body.duress_password,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return see_other_with_error("/account", exc)
+    return see_other("/account?saved=1#duress")
+
+
+def see_other_with_error(target: str, exc: TandemError) -> Response:
+    message = next(iter(exc.fields.values()), exc.message) if exc.fields else exc.message
+    return see_other(f"{target}?problem={quote(message)}#safety")
+
+
+@router.post("/account/appeals/{case_id}")
+async def appeal(
+    case_id: uuid.UUID, actor: SelfActor, session: DbSession, form: FormData
+) -> Response:
+    if _under_duress(actor):
+        raise Forbidden(NOT_NOW)
+    try:
+        body = validated(AppealIn, statement=form.text("statement"))
+        await safeguarding_service.file_appeal(session, actor, case_id, statement=body.statement)
+    except TandemError as exc:
+        await session.rollback()
+        return see_other_with_error("/account", exc)
+    return see_other("/account?saved=1#decisions")
+
+
+@router.post("/account/erase")
+async def erase(
+    actor: SelfActor,
+    database: DatabaseDep,
+    services: AuthServicesDep,
+    client: ClientKey,
+    form: FormData,
+) -> Response:
+    """Erase her account for good, as POST /api/me/erase: her password asked again; under a
+    duress login it only looks done."""
+    if form.get("confirm") != "yes":
+        return see_other("/account?problem=" + quote("Tick the box to confirm.") + "#erase")
+    response = see_other("/erased")
+    clear_session_cookie(response)
+    if actor.session.duress:
+        async with database.session() as session:
+            await privacy_service.refuse_erasure_under_duress(session, actor.session.id)
+        return response
+    try:
+        async with database.session() as session:
+            await auth_service.confirm_password(
+                session,
+                services,
+                account_id=actor.account.id,
+                password=form.get("password"),
+                client_key=client,
+            )
+            await privacy_service.erase_account(session, actor.account.id)
+    except TandemError as exc:
+        return see_other_with_error("/account", exc)
+    await privacy_service.scrub_free_space(database)
+    return response
+
+
+@router.get("/erased", response_class=HTMLResponse)
+async def erased(request: Request) -> Response:
+    return page(request, "erased.html", actor=None, title=N_("Your account is erased"))
+
+
+# ---------------------------------------------------------------- safeguarding officers
+
+
+@router.get("/safety", response_class=HTMLResponse)
+async def queue(
+    request: Request, actor: Officer, session: DbSession, state: str = "open"
+) -> Response:
+    statuses = {
+        "open": case_rules.OPEN_STATUSES,
+        "decided": frozenset({CaseStatus.DECIDED}),
+        "closed": frozenset({CaseStatus.CLOSED}),
+    }.get(state, case_rules.OPEN_STATUSES)
+    items = await safeguarding_service.triage_queue(session, actor, statuses=statuses)
+    return page(
+        request,
+        "safety_queue.html",
+        actor=actor,
+        title=N_("Safety"),
+        items=items,
+        state=state,
+        kinds=REPORT_KINDS,
+    )
+
+
+async def _case_page(
+    request: Request, actor: Actor, session: DbSession, case_id: uuid.UUID, **extra: Any
+) -> Response:
+    found = await safeguarding_service.case_file(session, actor, case_id)
+    graph = None
+    if found.case.target_account_id is not None:
+        graph = await trust.trust_graph(session, actor, found.case.target_account_id)
+    return page(
+        request,
+        "safety_case.html",
+        actor=actor,
+        title=N_("Case"),
+        found=found,
+        case=found.case,
+        graph=graph,
+        drawing=draw_trust_graph(graph) if graph else None,
+        effects=sorted(e.value for e in SETTABLE),
+        interim=sorted(e.value for e in INTERIM),
+        decisions=[d.value for d in Decision],
+        kinds=REPORT_KINDS,
+        active_restrictions=[r for r in found.restrictions if r.lifted_at is None],
+        parse_effects=lambda text: sorted(e.value for e in restriction_effects.parse(text)),
+        edge_colours=EDGE_COLOURS,
+        edge_words=EDGE_WORDS,
+        effect_words=EFFECT_WORDS,
+        names_by_id={n.account_id: n.pseudonym for n in graph.nodes} if graph else {},
+        **extra,
+    )
+
+
+@router.get("/safety/cases/{case_id}", response_class=HTMLResponse)
+async def case(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession
+) -> Response:
+    return await _case_page(request, actor, session, case_id)
+
+
+def _until(form: FormData) -> datetime | None:
+    days = form.get("days")
+    return utc_now() + timedelta(days=int(days)) if days and days.isdigit() else None
+
+
+@router.post("/safety/cases/{case_id}/restrictions")
+async def restrict(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    """An interim restriction at once, while the case is examined."""
+    try:
+        body = validated(
+            RestrictIn,
+            effects=form.all("effects"),
+            reason=form.text("reason"),
+            expires_at=_until(form),
+        )
+        await safeguarding_service.restrict_for_case(
+            session,
+            actor,
+            case_id,
+            effects=frozenset(body.effects),
+            reason=body.reason,
+            expires_at=body.expires_at,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _case_page(
+            request,
+            actor,
+            session,
+            case_id,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other(f"/safety/cases/{case_id}?saved=1")
+
+
+@router.post("/safety/restrictions/{restriction_id}/lift")
+async def lift(
+    restriction_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    body = validated(LiftIn, reason=form.text("reason"))
+    row = await safeguarding_service.lift_restriction(
+        session, actor, restriction_id, reason=body.reason
+    )
+    return see_other(f"/safety/cases/{row.case_id}?saved=1" if row.case_id else "/safety")
+
+
+@router.post("/safety/cases/{case_id}/notes")
+async def add_note(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(NoteIn, body=form.text("body"))
+        await safeguarding_service.add_note(session, actor, case_id, body=body.body)
+    except TandemError as exc:
+        await session.rollback()
+        return await _case_page(
+            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
+        )
+    return see_other(f"/safety/cases/{case_id}#notes")
+
+
+@router.post("/safety/cases/{case_id}/decision")
+async def decide(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            DecisionIn,
+            decision=form.get("decision") or None,
+            reason=form.text("reason"),
+            effects=form.all("effects"),
+            expires_at=_until(form),
+            infiltration_confirmed=form.get("infiltration_confirmed") == "yes",
+        )
+        await safeguarding_service.decide_case(
+            session,
+            actor,
+            case_id,
+            decision=body.decision,
+            reason=body.reason,
+            effects=frozenset(body.effects),
+            expires_at=body.expires_at,
+            infiltration_confirmed=body.infiltration_confirmed,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _case_page(
+            request,
+            actor,
+            session,
+            case_id,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other(f"/safety/cases/{case_id}?saved=1")
+
+
+@router.post("/safety/cases/{case_id}/appeal-decision")
+async def decide_appeal(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            AppealDecisionIn, outcome=form.get("outcome") or None, reason=form.text("reason")
+        )
+        await safeguarding_service.decide_appeal(
+            session, actor, case_id, outcome=body.outcome, reason=body.reason
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _case_page(
+            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
+        )
+    return see_other(f"/safety/cases/{case_id}?saved=1")
+
+
+# ---------------------------------------------------------------- the trust graph, drawn
+
+EDGE_COLOURS = {
+    EdgeKind.REFERRED.value: "#1f4e52",
+    EdgeKind.VOUCHED.value: "#6a3d9a",
+    EdgeKind.INTERVIEWED.value: "#b35900",
+    EdgeKind.VOTED.value: "#555555",
+    EdgeKind.MENTORED.value: "#1b5e20",
+}
+EDGE_WORDS = {
+    EdgeKind.REFERRED.value: N_("referred"),
+    EdgeKind.VOUCHED.value: N_("vouched for"),
+    EdgeKind.INTERVIEWED.value: N_("interviewed"),
+    EdgeKind.VOTED.value: N_("voted on"),
+    EdgeKind.MENTORED.value: N_("mentored"),
+}
+
+
+# Stored values and the API's sentences the pages translate when they show them.
+SAFETY_WORDS = (
+    N_("no_action"),
+    N_("warning"),
+    N_("restriction"),
+    N_("suspension"),
+    N_("expulsion"),
+    N_("open"),
+    N_("assigned"),
+    N_("decided"),
+    N_("appealed"),
+    N_("You can read your rooms but not write in them for now."),
+    N_("Other members do not see you in room member lists for now."),
+    N_("Private conversations are paused for now."),
+    N_("You cannot open your rooms for now."),
+    N_("You cannot refer, vouch, vote, interview or mentor for now."),
+    N_("Your active-member card was revoked."),
+)
+
+EFFECT_WORDS = {
+    "read_only": N_("read only: reads her rooms, writes nothing"),
+    "hidden": N_("hidden from member lists"),
+    "direct_messages_frozen": N_("private conversations paused"),
+    "removed_from_rooms": N_("out of every room"),
+    "no_trust_actions": N_("no referring, vouching, voting, interviewing or mentoring"),
+    "card_revoked": N_("card revoked"),
+}
+
+
+@dataclass(frozen=True)
+class Drawing:
+    size: int
+    nodes: list[tuple[float, float, str, str, bool]]
+    edges: list[tuple[float, float, float, float, str, str]]
+
+
+def draw_trust_graph(graph: trust.TrustGraph) -> Drawing:
+    """Rings around her: one step out, then two. Positions only; the template draws."""
+    size = 360
+    middle = size / 2
+    rings: dict[int, list[trust.TrustNode]] = {}
+    for node in graph.nodes:
+        rings.setdefault(node.distance, []).append(node)
+    places: dict[Hashable, tuple[float, float]] = {}
+    for distance, ring in rings.items():
+        radius = 0 if distance == 0 else min(70 * distance, middle - 40)
+        for index, node in enumerate(sorted(ring, key=lambda n: n.pseudonym)):
+            angle = 2 * math.pi * index / max(len(ring), 1) - math.pi / 2 + distance * 0.4
+            places[node.account_id] = (
+                round(middle + radius * math.cos(angle), 1),
+                round(middle + radius * math.sin(angle), 1),
+            )
+    edges = [
+        (*places[e.source], *places[e.target], EDGE_COLOURS.get(e.kind, "#555"), str(e.kind))
+        for e in graph.edges
+        if e.source in places and e.target in places
+    ]
+    nodes = [
+        (*places[n.account_id], n.pseudonym, n.status, n.account_id == graph.center)
+        for n in graph.nodes
+        if n.account_id in places
+    ]
+    return Drawing(size=size, nodes=nodes, edges=edges)

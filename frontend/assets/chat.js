@@ -115,6 +115,9 @@
         stopped = true; window.location.reload();
       } else if (f.type === "removed" && f.room_id === roomId) {
         stopped = true; show("removed"); if (form) form.hidden = true;
+      } else if (f.type === "error" && f.room_id === roomId && !f.client_id &&
+                 (f.code === "not_found" || f.code === "not_member")) {
+        stopped = true; show("removed"); if (form) form.hidden = true; ws.close();
       } else if (f.type === "error" && f.client_id && pending[f.client_id]) {
         var p = pending[f.client_id];
         if (f.code !== "rate_limited") {
@@ -125,6 +128,7 @@
     };
     ws.onclose = function (event) {
       live = false;
+      if (stopped) return;   // removed, or a reload under way: the state shown stays
       if (event.code === 4001) { stopped = true; show("ended"); return; }
       if (event.code === 1008 || event.code === 4013) { stopped = true; show("offline"); return; }
       show("offline");

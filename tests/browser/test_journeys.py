@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -264,3 +265,64 @@ def test_facilitator_plans_a_session_and_takes_attendance(people: People, site: 
     member = people.signed_in("Lina")
     member.goto("/sessions")
     expect(member.locator("li", has_text="Sleep and rest")).to_be_visible()
+
+
+def test_report_restrict_and_the_open_chat_stops(people: People, site: Site) -> None:
+    """A member reports a message; an officer restricts its author from the case page; the
+    author's open conversation stops updating at once."""
+    with site.api("Amara") as admin:
+        admin.put("/api/membership/rules", json={"participation_required": 0})
+    circle = room_id(site, "Ioana", TUESDAY_CIRCLE)
+    with httpx.Client(base_url=site.url) as api:
+        token = api.post(
+            "/api/auth/register",
+            json={"pseudonym": "Kim", "password": "orchards after the long rain", "client": "api"},
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        rules = api.get("/api/agreements/community_rules", headers=auth).json()[0]
+        api.post(
+            "/api/agreements/community_rules/signatures",
+            json={"version": rules["version"], "language": rules["language"]},
+            headers=auth,
+        )
+        assert api.post(f"/api/rooms/{circle}/join", headers=auth).is_success
+    kim = people.new().new_page()
+    kim.goto("/sign-in")
+    kim.fill("#pseudonym", "Kim")
+    kim.fill("#password", "orchards after the long rain")
+    kim.click("main form button[type=submit]")
+    kim.wait_for_url(lambda url: "/sign-in" not in url)
+    kim.goto(f"/rooms/{circle}")
+    ioana = people.signed_in("Ioana")
+    ioana.goto(f"/rooms/{circle}")
+    for page in (kim, ioana):
+        page.wait_for_selector("#conn.live")
+    kim.fill("#body", "Good pay abroad, message me in private")
+    kim.click("#send-form button")
+    offer = ioana.locator(".message", has_text="Good pay abroad")
+    offer.locator("a.report").click()
+    ioana.check("input[name=kind][value=recruitment]")
+    ioana.fill("#description", "She offers work abroad to newcomers.")
+    screenshot(ioana, "report-message")
+    ioana.click("main form button[type=submit]")
+    ioana.wait_for_url("**reported=1")
+
+    noor = people.signed_in("Noor")
+    noor.goto("/safety")
+    noor.locator("ul.queue a", has_text="Kim").click()
+    expect(noor.locator("#evidence", has_text="Good pay abroad")).to_be_visible()
+    noor.check("#restrict-form input[value=removed_from_rooms]")
+    noor.fill("#restrict-reason", "While we look at a report about work offers.")
+    screenshot(noor, "safety-case")
+    noor.click("#restrict-form button[type=submit]")
+    noor.wait_for_url("**saved=1")
+
+    # Kim's open page stops: it says so, and what Ioana writes now never reaches it.
+    expect(kim.locator("#conn.removed")).to_be_visible(timeout=8_000)
+    ioana.fill("#body", "After the restriction")
+    ioana.click("#send-form button")
+    ioana.locator(".message:not(.pending)", has_text="After the restriction").wait_for()
+    kim.wait_for_timeout(2_000)
+    assert kim.locator(".message", has_text="After the restriction").count() == 0
+    kim.goto("/account")
+    expect(kim.locator("#restrictions")).to_be_visible()

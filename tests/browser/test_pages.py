@@ -84,6 +84,7 @@ MAIN_PAGES = {
     "Joy": ["/work"],
     "Claire": ["/coordination"],
     "Amara": ["/admin"],
+    "Noor": ["/safety", "/account"],
 }
 
 
@@ -119,6 +120,11 @@ def test_axe_main_pages(people: People, site: Site) -> None:
             page.locator("ul.rooms a").first.click()
             page.wait_for_selector("#conn.live")
             found["Ioana room"] = _serious(page)
+        if person == "Noor":
+            page.goto("/safety?state=decided")
+            page.locator("ul.queue a").first.click()
+            found["Noor case"] = _serious(page)
+            screenshot(page, "safety-case-trust-graph")
         if person == "Claire":
             page.locator("#rosters a").first.click()
             found["Claire roster"] = _serious(page)

@@ -280,3 +280,51 @@ class TestAdminSettings:
             data={"kind": "community_rules", "language": "en", "title": "Rules", "body": "x" * 30},
         )
         assert published.status_code == 403
+
+
+class TestSafetyPages:
+    async def test_a_member_has_no_officer_pages(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        assert (await client.get("/safety")).status_code == 403
+        restrict = await client.post(
+            f"/safety/cases/{uuid.uuid4()}/restrictions",
+            data={"effects": "read_only", "reason": "no"},
+        )
+        assert restrict.status_code == 403
+
+    async def test_she_sets_a_duress_password_with_her_own(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        wrong = await client.post(
+            "/account/duress-password",
+            data={"duress_password": "sunflowers by the door", "current_password": "nope"},
+        )
+        assert wrong.status_code == 303
+        assert "problem=" in wrong.headers["location"]
+        done = await client.post(
+            "/account/duress-password",
+            data={"duress_password": "sunflowers by the door", "current_password": PASSWORD},
+        )
+        assert done.headers["location"] == "/account?saved=1#duress"
+        status = await client.get("/api/me/duress-password")
+        assert status.json()["is_set"] is True
+
+    async def test_erasing_asks_for_her_password_and_then_erases(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        refused = await client.post(
+            "/account/erase", data={"password": "not mine", "confirm": "yes"}
+        )
+        assert "problem=" in refused.headers["location"]
+        assert (await client.get("/api/me")).status_code == 200
+        erased = await client.post("/account/erase", data={"password": PASSWORD, "confirm": "yes"})
+        assert erased.headers["location"] == "/erased"
+        assert (await client.get("/api/me")).status_code == 401
+        again = await client.post(
+            "/sign-in", data={"pseudonym": member.pseudonym, "password": PASSWORD}
+        )
+        assert again.status_code == 401
