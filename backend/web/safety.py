@@ -21,11 +21,15 @@ from backend.auth.dependencies import (
     clear_session_cookie,
     require,
 )
+from backend.core.config import Settings
 from backend.core.db import Database
-from backend.core.dependencies import ClientKey, DbSession, get_database
-from backend.core.errors import Forbidden, TandemError
+from backend.core.dependencies import AppSettings, ClientKey, DbSession, get_database
+from backend.core.errors import Forbidden, NotFound, TandemError
 from backend.core.time import utc_now
 from backend.identity import service as identity_service
+from backend.identity.dependencies import Unsealer, VaultDep
+from backend.identity.schemas import DecisionIn as UnsealDecisionIn
+from backend.identity.schemas import ReviewIn, UnsealRequestIn
 from backend.privacy import service as privacy_service
 from backend.room import service as room_service
 from backend.room.access import access_room_by_id
@@ -499,6 +503,15 @@ SAFETY_WORDS = (
     N_("Your active-member card was revoked."),
 )
 
+IDENTITY_LABELS = {
+    "legal_name": N_("Legal name"),
+    "date_of_birth": N_("Date of birth"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "address": N_("Address"),
+    "notes": N_("Notes"),
+}
+
 EFFECT_WORDS = {
     "read_only": N_("read only: reads her rooms, writes nothing"),
     "hidden": N_("hidden from member lists"),
@@ -543,3 +556,131 @@ def draw_trust_graph(graph: trust.TrustGraph) -> Drawing:
         if n.account_id in places
     ]
     return Drawing(size=size, nodes=nodes, edges=edges)
+
+
+# ---------------------------------------------------------------- unsealing an identity
+
+
+async def _unseal_page(
+    request: Request, actor: Actor, session: DbSession, settings: Settings, **extra: Any
+) -> Response:
+    requests, names = await identity_service.list_unseal_requests(
+        session, status=None, needs_review=False
+    )
+    window = timedelta(hours=settings.unseal_window_hours)
+    return page(
+        request,
+        "unseal.html",
+        actor=actor,
+        title=N_("Sealed details"),
+        requests=[(r, identity_service.open_until(r, window)) for r in requests],
+        names=names,
+        now=utc_now(),
+        **extra,
+    )
+
+
+@router.get("/safety/unseal", response_class=HTMLResponse)
+async def unseal_requests(
+    request: Request, actor: Unsealer, session: DbSession, settings: AppSettings
+) -> Response:
+    return await _unseal_page(request, actor, session, settings)
+
+
+@router.post("/safety/unseal")
+async def request_unseal(
+    request: Request, actor: Unsealer, session: DbSession, settings: AppSettings, form: FormData
+) -> Response:
+    try:
+        body = validated(
+            UnsealRequestIn,
+            account_id=form.get("account_id") or None,
+            reason=form.get("reason"),
+            emergency=form.get("emergency") == "yes",
+        )
+        await identity_service.request_unseal(
+            session,
+            officer_id=actor.account.id,
+            account_id=body.account_id,
+            reason=body.reason,
+            emergency=body.emergency,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _unseal_page(
+            request,
+            actor,
+            session,
+            settings,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other("/safety/unseal?saved=1")
+
+
+@router.post("/safety/unseal/{request_id}/open", response_class=HTMLResponse)
+async def open_identity(
+    request: Request,
+    request_id: uuid.UUID,
+    actor: Unsealer,
+    session: DbSession,
+    vault: VaultDep,
+    settings: AppSettings,
+    _f: FormData,
+) -> Response:
+    """The identity, for the officer who asked, once approved; logged, never cached."""
+    fields, updated_at, account_id = await identity_service.open_identity(
+        session,
+        vault,
+        officer_id=actor.account.id,
+        request_id=request_id,
+        window=timedelta(hours=settings.unseal_window_hours),
+    )
+    names = await identity_service.pseudonyms_of(session, {account_id})
+    return page(
+        request,
+        "identity.html",
+        actor=actor,
+        title=N_("Sealed details"),
+        fields=fields,
+        labels=IDENTITY_LABELS,
+        updated_at=updated_at,
+        pseudonym=names.get(account_id, ""),
+    )
+
+
+@router.post("/safety/unseal/{request_id}/{answer}")
+async def decide_unseal(
+    request: Request,
+    request_id: uuid.UUID,
+    answer: str,
+    actor: Unsealer,
+    session: DbSession,
+    settings: AppSettings,
+    form: FormData,
+) -> Response:
+    """Approve or decline (a second officer), or review a break-glass opening."""
+    try:
+        if answer in ("approve", "decline"):
+            body = validated(UnsealDecisionIn, note=form.text("note") or None)
+            await identity_service.decide_unseal(
+                session,
+                officer_id=actor.account.id,
+                request_id=request_id,
+                approve=answer == "approve",
+                note=body.note,
+            )
+        elif answer == "review":
+            review = validated(ReviewIn, note=form.text("note"))
+            await identity_service.review_emergency(
+                session, officer_id=actor.account.id, request_id=request_id, note=review.note
+            )
+        else:
+            raise NotFound()
+    except TandemError as exc:
+        await session.rollback()
+        return await _unseal_page(
+            request, actor, session, settings, status_code=exc.status_code, error=exc.message
+        )
+    return see_other("/safety/unseal?saved=1")

@@ -263,3 +263,29 @@ def test_worker_and_referral_forms(site: Site) -> None:
         )
         assert joined.status_code == 200
         assert newcomer.get("/api/membership/me").json()["vouched"] is True
+
+
+def test_two_officers_open_sealed_details_and_she_sees_it(site: Site) -> None:
+    with site.api("Claire") as claire:
+        org = claire.get("/api/organisations").json()[0]["id"]
+        workers = claire.get(f"/api/organisations/{org}/peer-workers").json()
+    joy = next(w["account_id"] for w in workers if w["name"] == "Joy")
+    reason = "We need to reach her about her safety today."
+    with httpx.Client(base_url=site.url) as noor, httpx.Client(base_url=site.url) as selin:
+        noor.post("/sign-in", data={"pseudonym": "Noor", "password": "tandem-demo-walk"})
+        selin.post("/sign-in", data={"pseudonym": "Selin", "password": "tandem-demo-walk"})
+        asked = noor.post("/safety/unseal", data={"account_id": joy, "reason": reason})
+        assert asked.status_code == 303, asked.text
+        # Selin, the second officer, approves; only Noor, who asked, may then open it.
+        page = selin.get("/safety/unseal").text
+        request_id = re.findall(r'action="/safety/unseal/([^/"]+)/approve"', page)[0]
+        assert selin.post(f"/safety/unseal/{request_id}/approve", data={}).status_code == 303
+        refused = selin.post(f"/safety/unseal/{request_id}/open")
+        assert refused.status_code == 404
+        opened = noor.post(f"/safety/unseal/{request_id}/open")
+        assert opened.status_code == 200
+        assert "<dt>" in opened.text
+        assert "no-store" in opened.headers["cache-control"]
+    with httpx.Client(base_url=site.url) as her:
+        her.post("/sign-in", data={"pseudonym": "Joy", "password": "tandem-demo-walk"})
+        assert reason in her.get("/account").text
