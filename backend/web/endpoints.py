@@ -22,12 +22,13 @@ from backend.auth.dependencies import (
 )
 from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
 from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
-from backend.core.errors import TandemError
+from backend.core.errors import NotFound, TandemError
 from backend.core.time import utc_now
 from backend.membership import service as membership_service
 from backend.membership.dependencies import CardSignerDep
 from backend.membership.models import MemberStatus
 from backend.membership.schemas import JoinIn, VerifyIn
+from backend.notification import service as notification_service
 from backend.peerwork import service as peerwork_service
 from backend.room import service as room_service
 from backend.room.models import RoomKind
@@ -91,6 +92,7 @@ async def home(request: Request, actor: OptionalActor, session: DbSession) -> Re
         sessions=(await upcoming_sessions(session, actor))[:5],
         votes=votes,
         shifts=shifts,
+        notices=await notification_service.unread_count(session, actor.account.id),
     )
 
 
@@ -378,3 +380,70 @@ async def verify_card(
     return page(
         request, "verify.html", actor=actor, title=N_("Check a card"), code=code, result=result
     )
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+async def notifications(
+    request: Request,
+    actor: SelfActor,
+    session: DbSession,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Her feed, newest first, in her language (as GET /api/notifications)."""
+    me = actor.account.id
+    items = await notification_service.list_feed(
+        session, me, before_seq=before, limit=30, unread_only=False
+    )
+    reader = await notification_service.reader_of(session, me)
+    return page(
+        request,
+        "notifications.html",
+        actor=actor,
+        title=N_("Notices"),
+        items=[(i, notification_service.text_of(i, reader)) for i in items],
+        unread=await notification_service.unread_count(session, me),
+        head=await notification_service.head_of(session, me),
+        older=items[-1].seq if len(items) == 30 else None,
+    )
+
+
+@router.post("/notifications/read-all")
+async def read_all(actor: SelfActor, session: DbSession, form: FormData) -> Response:
+    up_to = form.get("up_to")
+    await notification_service.mark_all_read(
+        session, actor.account.id, up_to_seq=int(up_to) if up_to.isdigit() else None
+    )
+    return see_other("/notifications")
+
+
+# Where the notices' links lead, for pages that live under another address here.
+NOTICE_LINKS = {
+    "/mentoring": "/membership#mentoring",
+    "/peerwork": "/work#invitations",
+    "/peerwork/shifts": "/work",
+    "/peerwork/timesheets": "/work",
+    "/peerwork/debriefs/new": "/work",
+    "/safety/my-reports": "/account#safety",
+    "/safety/my-account": "/account#restrictions",
+}
+# Notices a coordinator also receives: her page is the organisation's.
+STAFF_LINKS = frozenset({"/peerwork/swaps", "/peerwork/debriefs", "/peerwork/team"})
+
+
+@router.get("/mentoring")
+@router.get("/peerwork")
+@router.get("/peerwork/{page}")
+@router.get("/peerwork/debriefs/new")
+@router.get("/safety/my-reports")
+@router.get("/safety/my-account")
+async def notice_link(request: Request, actor: SelfActor) -> Response:
+    path = request.url.path
+    if path in STAFF_LINKS:
+        staff = actor.can(Capability.PEERWORK_SCHEDULE) or actor.can(Capability.PEERWORK_ONBOARD)
+        return see_other("/coordination" if staff else "/work#swaps")
+    if path not in NOTICE_LINKS:
+        raise NotFound()
+    return see_other(NOTICE_LINKS[path])

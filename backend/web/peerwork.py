@@ -20,6 +20,7 @@ from backend.peerwork import service as peerwork_service
 from backend.peerwork.dependencies import Onboarder, Scheduler
 from backend.peerwork.models import AssignmentRole, Roster, ShiftKind, TimesheetStatus
 from backend.peerwork.schemas import (
+    AnswerInvitationIn,
     AssignmentIn,
     DebriefIn,
     HoursIn,
@@ -127,6 +128,15 @@ async def _work_page(
             if a != actor.account.id
         ]
         organisations.append((organisation, {w.weekday: w for w in weekly}, team))
+    invitations = []
+    for worker in await peerwork_service.list_my_invitations(session, actor.account.id):
+        if worker.status == "invited":
+            invitations.append(
+                (
+                    worker,
+                    await organisation_service.get_organisation(session, worker.organisation_id),
+                )
+            )
     swaps = await peerwork_service.list_swaps(
         session, account_id=actor.account.id, grants=actor.grants
     )
@@ -143,6 +153,7 @@ async def _work_page(
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         organisations=organisations,
+        invitations=invitations,
         swaps=swaps,
         names=names,
         minutes=sum(
@@ -229,6 +240,34 @@ async def debrief(
     except TandemError as exc:
         return await _refused(request, actor, session, exc, form)
     return see_other(f"/work?week={form.get('week')}&saved=1")
+
+
+@router.post("/work/invitations/{worker_id}/{answer}")
+async def answer_invitation(
+    request: Request,
+    worker_id: uuid.UUID,
+    answer: str,
+    actor: SelfActor,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    """She accepts (with the name she wants the organisation to see) or declines."""
+    try:
+        worker = await access.access_invitation(session, actor.account.id, worker_id)
+        shared = None
+        if answer == "accept":
+            shared = validated(AnswerInvitationIn, shared_name=form.text("shared_name") or None)
+        elif answer != "decline":
+            raise InvalidInput("Unknown answer.")
+        await peerwork_service.answer_invitation(
+            session,
+            worker=worker,
+            accept=answer == "accept",
+            shared_name=shared.shared_name if shared else None,
+        )
+    except TandemError as exc:
+        return await _refused(request, actor, session, exc, form)
+    return see_other("/work?saved=1")
 
 
 @router.post("/work/swaps")

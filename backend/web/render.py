@@ -111,6 +111,7 @@ def navigation(actor: Actor | None, say: Speaker) -> list[NavItem]:
         items.append(NavItem("/safety", _("Safety")))
     if can(Capability.SETTINGS_MANAGE) or can(Capability.AGREEMENTS_MANAGE):
         items.append(NavItem("/admin", _("Settings")))
+    items.append(NavItem("/notifications", _("Notices")))
     items.append(NavItem("/account", _("Account")))
     return items
 

@@ -302,8 +302,12 @@ async def attendance(
     actor: SelfActor,
     session: DbSession,
 ) -> Response:
-    """For the facilitator, on her phone during the session: who came, and the feedback."""
-    return await _attendance_page(request, actor, session, room_id, session_id)
+    """For the facilitator, on her phone during the session: who came, and the feedback.
+    Anyone else (a notice's link) is taken to the room."""
+    try:
+        return await _attendance_page(request, actor, session, room_id, session_id)
+    except Forbidden:
+        return see_other(f"/rooms/{room_id}")
 
 
 @router.post("/rooms/{room_id}/sessions/{session_id}/attendance")

@@ -78,7 +78,7 @@ def test_language_switch(people: People, site: Site) -> None:
 
 
 MAIN_PAGES = {
-    "Lina": ["/", "/rooms", "/sessions", "/membership", "/account"],
+    "Lina": ["/", "/rooms", "/sessions", "/membership", "/account", "/notifications"],
     "Ioana": ["/votes", "/rooms"],
     "Farah": ["/card", "/membership"],
     "Joy": ["/work"],
@@ -289,3 +289,25 @@ def test_two_officers_open_sealed_details_and_she_sees_it(site: Site) -> None:
     with httpx.Client(base_url=site.url) as her:
         her.post("/sign-in", data={"pseudonym": "Joy", "password": "tandem-demo-walk"})
         assert reason in her.get("/account").text
+
+
+def test_onboarding_a_peer_worker(site: Site) -> None:
+    """The coordinator invites a member by pseudonym; she accepts under a name of her
+    choosing; her work page then has the organisation."""
+    with httpx.Client(base_url=site.url, follow_redirects=True) as claire:
+        claire.post("/sign-in", data={"pseudonym": "Claire", "password": "tandem-demo-walk"})
+        organisation = claire.get("/coordination").url.path
+        invited = claire.post(f"{organisation}/workers", data={"pseudonym": "Esther"})
+        assert invited.status_code == 200
+    with httpx.Client(base_url=site.url) as esther:
+        esther.post("/sign-in", data={"pseudonym": "Esther", "password": "tandem-demo-walk"})
+        page = esther.get("/work").text
+        worker = re.findall(r'action="/work/invitations/([^/]+)/accept"', page)[0]
+        accepted = esther.post(f"/work/invitations/{worker}/accept", data={"shared_name": "E."})
+        assert accepted.status_code == 303
+        page = esther.get("/work").text
+        assert 'id="invitations"' not in page
+        assert "/availability" in page
+    with httpx.Client(base_url=site.url) as claire:
+        claire.post("/sign-in", data={"pseudonym": "Claire", "password": "tandem-demo-walk"})
+        assert "E. ·" in claire.get(organisation).text
