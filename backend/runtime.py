@@ -35,8 +35,8 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
-    push: notification_push.PushSender | None = None
     rate_limiter: RateLimiter
+    push: notification_push.PushSender | None = None
 
     async def close(self) -> None:
         if self.push is not None:
