@@ -888,6 +888,8 @@ async def post_system_message(
 def _publish_update(
     session: AsyncSession, message: RoomMessage, pseudonym: str | None
 ) -> MessagePublic:
+    message.changed_at = utc_now()
+    session.add(message)
     public = message_public(message, pseudonym)
     events.publish_on_commit(
         session,
@@ -1195,6 +1197,31 @@ async def load_live_state(
             state.kinds[room_id] = RoomKind(kind)
             state.heads[room_id] = last_seq
     return state
+
+
+# A little before the client's mark, so a clock a few seconds apart between app processes
+# loses nothing: a change sent twice is harmless (clients replace the message by seq).
+CHANGES_MARGIN = timedelta(seconds=10)
+
+
+async def changes_since(
+    session: AsyncSession, room_id: uuid.UUID, *, up_to_seq: int, since: datetime, limit: int
+) -> list[MessagePublic] | None:
+    """Messages she already holds (seq <= up_to_seq) edited or deleted since ``since``, in
+    seq order; None when there are more than ``limit`` (she reloads her history)."""
+    statement = (
+        select(RoomMessage)
+        .where(RoomMessage.room_id == room_id)
+        .where(col(RoomMessage.changed_at) > since - CHANGES_MARGIN)
+        .where(col(RoomMessage.seq) <= up_to_seq)
+        .order_by(col(RoomMessage.seq))
+        .limit(limit + 1)
+    )
+    changed = list((await session.exec(statement)).all())
+    if len(changed) > limit:
+        return None
+    names = await pseudonyms(session, [m.author_id for m in changed])
+    return [message_public(m, names.get(m.author_id) if m.author_id else None) for m in changed]
 
 
 async def room_heads(session: AsyncSession, room_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
