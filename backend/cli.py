@@ -40,6 +40,8 @@ def serve(
     """Serve the web client, the API and the realtime endpoint."""
     import uvicorn
 
+    from backend.core.logs import logging_config
+
     settings = _settings()
     uvicorn.run(
         "backend.main:create_app",
@@ -48,8 +50,11 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=logging_config(settings.log_format, settings.log_level),
+        # uvicorn's access log prints client addresses and raw paths; tandem.access
+        # (backend/core/middleware.py) writes the route template and the request id.
+        access_log=False,
         # uvicorn's default is 16 MiB; /ws frames are small (docs/realtime.md).
         ws_max_size=settings.ws_max_frame_bytes,
         # Measured not worth it for short chat frames, and it costs memory per connection.
