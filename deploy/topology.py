@@ -260,7 +260,12 @@ class Topology:
         ports: Ports | None = None,
         app_env: dict[str, str] | None = None,
         base: Path | None = None,
+        *,
+        single: bool = False,
     ) -> None:
+        # single: PostgreSQL and app process A alone, no Redis, no nginx (the comparison
+        # the load run makes; the in-process broker fans out).
+        self.single = single
         self.ports = ports or Ports()
         self.app_env_extra = app_env or {}
         self._own_base = base is None
@@ -278,10 +283,12 @@ class Topology:
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.ports.https}"
+        return self.app_url("a") if self.single else f"https://127.0.0.1:{self.ports.https}"
 
     @property
     def ws_url(self) -> str:
+        if self.single:
+            return f"ws://127.0.0.1:{self.ports.app_a}/ws"
         return f"wss://127.0.0.1:{self.ports.https}/ws"
 
     @property
@@ -294,7 +301,9 @@ class Topology:
     def app_port(self, name: str) -> int:
         return {"a": self.ports.app_a, "b": self.ports.app_b}[name]
 
-    def ssl_context(self) -> ssl.SSLContext:
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if self.single:
+            return None
         if self.cert is None:
             raise RuntimeError("nginx has not started: there is no certificate yet")
         return ssl.create_default_context(cafile=str(self.cert))
@@ -325,11 +334,13 @@ class Topology:
         if busy:
             raise RuntimeError(f"ports already in use: {busy}; is another topology running?")
         self.start_postgres()
-        self.start_redis()
+        if not self.single:
+            self.start_redis()
         self.migrate()
         self.start_app("a")
-        self.start_app("b")
-        self.start_nginx()
+        if not self.single:
+            self.start_app("b")
+            self.start_nginx()
 
     def stop(self) -> None:
         """Stop everything started, in reverse order; never raises."""
@@ -385,7 +396,7 @@ class Topology:
     def app_environment(self) -> dict[str, str]:
         return {
             "TANDEM_DATABASE_URL": self.database_url,
-            "TANDEM_REDIS_URL": self.redis_url,
+            "TANDEM_REDIS_URL": "" if self.single else self.redis_url,
             # Shared by every process: sealed identities and cards need the same keys.
             "TANDEM_SECRET_KEY_FILE": str(self.base / "keys" / "secret.key"),
             "TANDEM_METRICS_ENABLED": "true",
