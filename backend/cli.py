@@ -65,9 +65,14 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic upgrade to head)."""
+    from backend.membership.cards import CardSigner
     from backend.migrations import upgrade_to_head
 
     settings = _settings()
+    # The card signing keys too (the key file is made by _settings): made here, before any
+    # app process starts (tandem-migrate.service, compose's migrate), processes started
+    # together share them instead of racing to write keys of their own.
+    CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json")
     upgrade_to_head(settings.database_url)
     typer.echo("The database schema is up to date.")
 

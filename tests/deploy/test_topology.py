@@ -157,6 +157,10 @@ async def test_failover_and_redis_outage_lose_nothing(
             joined = await http.post(f"/api/rooms/{room}/join", headers=member.auth)
             assert joined.status_code == 200, joined.text
 
+        # Both processes sign cards with the same keys (made once, by tandem migrate).
+        jwks = {httpx.get(f"{topology.app_url(n)}/.well-known/jwks.json").text for n in "ab"}
+        assert len(jwks) == 1
+
         # 1. One member on each process, through nginx; they talk.
         on_a = await placed_reader(topology, http, lina, room, "a")
         on_b = await placed_reader(topology, http, joy, room, "b")
