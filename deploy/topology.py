@@ -203,7 +203,7 @@ class Process:
             self._log = None
 
 
-def _binary(name: str, *candidates: str) -> str:
+def find_binary(name: str, *candidates: str) -> str:
     found = shutil.which(name)
     if found:
         return found
@@ -370,7 +370,7 @@ class Topology:
         self.database_url = cluster.url("tandem")
 
     def start_redis(self) -> None:
-        binary = _binary("redis-server", "/usr/bin/redis-server")
+        binary = find_binary("redis-server", "/usr/bin/redis-server")
         directory = self.base / "redis"
         directory.mkdir(exist_ok=True)
         argv = [
@@ -441,7 +441,7 @@ class Topology:
         raise RuntimeError(f"app {name} was not ready within 30 s")
 
     def start_nginx(self) -> None:
-        binary = _binary("nginx", "/usr/sbin/nginx")
+        binary = find_binary("nginx", "/usr/sbin/nginx")
         directory = self.base / "nginx"
         (directory / "logs").mkdir(parents=True, exist_ok=True)
         self.cert, key = self_signed_certificate(directory)

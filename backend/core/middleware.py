@@ -112,7 +112,7 @@ class RequestContextMiddleware:
         if self.record_metrics:
             metrics.HTTP_REQUESTS.inc(1, method, template, str(status))
             metrics.HTTP_LATENCY.observe(elapsed, method, template)
-        if self.log_requests:
+        if self.log_requests and access_log.isEnabledFor(logging.INFO):
             extra: dict[str, object] = {
                 "method": method,
                 "route": template,

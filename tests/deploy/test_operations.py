@@ -18,7 +18,7 @@ from backend.auth.capabilities import Role
 from backend.core.config import Settings
 from backend.core.logs import DropHandshakeLines, JsonFormatter
 from backend.main import create_app
-from deploy.topology import DEPLOY, Process, TopologyUnavailable, _binary, wait_for_port
+from deploy.topology import DEPLOY, Process, TopologyUnavailable, find_binary, wait_for_port
 from tests.backend.room.conftest import LiveServer, open_socket
 from tests.conftest import make_settings, person_with
 
@@ -238,7 +238,7 @@ class TestJsonLogs:
 @pytest.fixture
 def redis_process(tmp_path: Path) -> Iterator[Process]:
     try:
-        binary = _binary("redis-server", "/usr/bin/redis-server")
+        binary = find_binary("redis-server", "/usr/bin/redis-server")
     except TopologyUnavailable as exc:
         pytest.skip(str(exc))
     argv = [binary, str(DEPLOY / "redis" / "tandem.conf"), "--port", str(REDIS_PORT)]
