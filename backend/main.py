@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
         background = None
         if settings.run_scheduled_tasks:
             background = asyncio.create_task(

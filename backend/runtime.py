@@ -13,6 +13,7 @@ from backend.auth.passwords import Argon2Parameters, PasswordHashing
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
+from backend.core.throttle_sharing import RedisThrottleSharing
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
@@ -29,8 +30,17 @@ class Runtime:
     card_signer: CardSigner
     session_lookup: SessionLookup
     broker: Broker
+    # With Redis: login and registration throttles counted across processes.
+    throttle_sharing: RedisThrottleSharing | None = None
+
+    async def start(self) -> None:
+        """What runs beside requests in a serving process (not in a CLI command)."""
+        if self.throttle_sharing is not None:
+            await self.throttle_sharing.start()
 
     async def close(self) -> None:
+        if self.throttle_sharing is not None:
+            await self.throttle_sharing.stop()
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
         await self.db.dispose()
@@ -51,13 +61,25 @@ def build_runtime(settings: Settings) -> Runtime:
     broker = build_broker(settings.redis_url)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
+    auth = auth_service.AuthServices.build(settings, hashing, keys.secret)
+    sharing = None
+    if settings.redis_url:
+        sharing = RedisThrottleSharing(
+            settings.redis_url,
+            {
+                "account": auth.failures_by_account,
+                "client": auth.failures_by_client,
+                "taken": auth.taken_by_client,
+            },
+        )
     return Runtime(
         settings=settings,
         keys=keys,
         db=database,
         session_lookup=session_lookup_for(database),
-        auth=auth_service.AuthServices.build(settings, hashing, keys.secret),
+        auth=auth,
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),
         broker=broker,
+        throttle_sharing=sharing,
     )

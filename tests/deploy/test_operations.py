@@ -20,7 +20,7 @@ from backend.core.logs import DropHandshakeLines, JsonFormatter
 from backend.main import create_app
 from deploy.topology import DEPLOY, Process, TopologyUnavailable, find_binary, wait_for_port
 from tests.backend.room.conftest import LiveServer, open_socket
-from tests.conftest import make_settings, person_with
+from tests.conftest import PASSWORD, make_settings, person_with
 
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 REDIS_PORT = 18177
@@ -275,3 +275,50 @@ class TestReadiness:
                 assert metric((await http.get("/metrics")).text, "tandem_broker_up") == 0
         finally:
             await app.state.db.dispose()
+
+
+class TestSharedThrottles:
+    async def test_failed_logins_on_two_processes_add_up(
+        self, tmp_path: Path, database_url: str, redis_process: Process
+    ) -> None:
+        """Five failures allowed per account: three on A and two on B block her on both."""
+        from backend.auth.rules import pseudonym_key
+
+        settings = make_settings(
+            tmp_path, database_url, redis_url=f"redis://127.0.0.1:{REDIS_PORT}/0"
+        )
+        servers = [LiveServer(settings), LiveServer(settings)]
+        for server in servers:
+            await asyncio.to_thread(server.start)
+        try:
+            for server in servers:
+                sharing = server.app.state.runtime.throttle_sharing
+                async with asyncio.timeout(10):
+                    while not sharing.subscribed.is_set():
+                        await asyncio.sleep(0.02)
+            a, b = servers
+            async with (
+                httpx.AsyncClient(base_url=a.url, timeout=10) as on_a,
+                httpx.AsyncClient(base_url=b.url, timeout=10) as on_b,
+            ):
+                await person_with(a.app, on_a, "Lina", Role.MEMBER)
+
+                async def log_in(http: httpx.AsyncClient, password: str) -> int:
+                    response = await http.post(
+                        "/api/auth/login",
+                        json={"pseudonym": "Lina", "password": password, "client": "api"},
+                    )
+                    return response.status_code
+
+                for http in (on_a, on_b, on_a, on_b, on_a):
+                    assert await log_in(http, "not her password") == 401
+                counter = b.app.state.auth.failures_by_account
+                async with asyncio.timeout(5):
+                    while not counter.retry_after_seconds(pseudonym_key("Lina")):
+                        await asyncio.sleep(0.02)
+                # Blocked everywhere, even with the right password.
+                assert await log_in(on_b, PASSWORD) == 429
+                assert await log_in(on_a, PASSWORD) == 429
+        finally:
+            for server in servers:
+                await asyncio.to_thread(server.stop)
