@@ -214,7 +214,11 @@ async def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"[{name}] starting", file=sys.stderr)
     with Topology(app_env=LOAD_ENV, single=single) as topology:
         context = topology.ssl_context()
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends them, or a
+        # request can be written into a connection the server is closing (single target).
+        limits = httpx.Limits(
+            max_connections=200, max_keepalive_connections=200, keepalive_expiry=4.0
+        )
         async with httpx.AsyncClient(
             base_url=topology.url, verify=context or True, timeout=30, limits=limits
         ) as http:
