@@ -11,6 +11,7 @@ from backend.mentoring.endpoints import router as mentoring_router
 from backend.organisation.endpoints import router as organisation_router
 from backend.peerwork.endpoints import router as peerwork_router
 from backend.room.endpoints import router as room_router
+from backend.safeguarding.endpoints import router as safeguarding_router
 from backend.safety.endpoints import router as safety_router
 from backend.sso.endpoints import router as sso_router
 
@@ -24,6 +25,7 @@ api_router.include_router(membership_router)
 api_router.include_router(mentoring_router)
 api_router.include_router(peerwork_router)
 api_router.include_router(sso_router)
+api_router.include_router(safeguarding_router)
 
 # Paths fixed by standards, outside /api.
 well_known_router = membership_public_router

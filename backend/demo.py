@@ -41,6 +41,10 @@ from backend.room import service as room_service
 from backend.room.models import RoomKind
 from backend.room.schemas import FeedbackAnswerIn, FeedbackQuestionIn, GroupSessionCreate
 from backend.runtime import Runtime, build_runtime
+from backend.safeguarding import service as safeguarding_service
+from moderation import restrictions as restrictions_policy
+from moderation.cases import Decision
+from moderation.reports import ReportKind, TargetKind
 
 DEMO_PASSWORD = "tandem-demo-walk"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -96,6 +100,8 @@ FOUNDERS = (
         MemberStatus.ACTIVE,
         ((Role.MENTOR, None), (Role.ROOTS_COORDINATOR, None)),
     ),
+    # Joined early and was trusted; the demo's confirmed infiltrator.
+    DemoPerson("Vera", "en", "Lyon", MemberStatus.ACTIVE),
 )
 OTHERS = (
     DemoPerson("Selin", "en", None, MemberStatus.NEWCOMER, ((Role.SAFEGUARDING, None),)),
@@ -292,6 +298,13 @@ async def load_demo(
                 await build.person(person)
             await build_steps(build)
             await build_peer_work(build)
+            await _demo_rooms(session, runtime, build.accounts, rng)
+            build.notes["Vera"] = (
+                "a confirmed infiltration: her case and trust graph are in the queue"
+            )
+            build.notes["Ivy"] = "restricted (read-only, hidden) while a report is reviewed"
+            build.notes["Efe"] = "reported for spam: the report waits in the queue"
+            build.notes["Dalia"] += "; a report about her was closed with no action"
             listing = []
             for person in (*FOUNDERS, *OTHERS):
                 account_id = build.id(person.pseudonym)
@@ -319,7 +332,6 @@ async def load_demo(
                         ),
                     )
                 )
-            await _demo_rooms(session, runtime, build.accounts, rng)
             return listing
     finally:
         await runtime.close()
@@ -367,14 +379,14 @@ async def build_steps(build: _Builder) -> None:
     )
     build.notes["Claire"] = "has a referral waiting to be used"
     # Dalia: in interview. Esther: her vote is open with two ballots. Farah: approved.
-    await build.application("Dalia", "Ioana", report=False)
-    build.notes["Dalia"] = "application in interview (Ioana)"
+    await build.application("Dalia", "Vera", report=False)
+    build.notes["Dalia"] = "application in interview (Vera)"
     context = membership_service.CloseContext(card_signer=runtime.card_signer)
     esther = await build.application("Esther", "Ioana", report=True)
     vote = await membership_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=esther, deadline=None
     )
-    for voter in ("Amara", "Noor"):
+    for voter in ("Amara", "Noor", "Vera"):
         await membership_service.cast_ballot(
             session,
             voter_id=build.id(voter),
@@ -383,12 +395,12 @@ async def build_steps(build: _Builder) -> None:
             notes={},
             context=context,
         )
-    build.notes["Esther"] = "her Roots vote is open: 2 of 4 ballots cast"
+    build.notes["Esther"] = "her Roots vote is open: 3 of 5 ballots cast (one by Vera)"
     farah = await build.application("Farah", "Blessing", report=True)
     vote = await membership_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=farah, deadline=None
     )
-    for voter in ("Amara", "Noor", "Ioana", "Blessing"):
+    for voter in ("Amara", "Noor", "Ioana", "Blessing", "Vera"):
         await membership_service.cast_ballot(
             session,
             voter_id=build.id(voter),
@@ -576,9 +588,93 @@ async def _demo_rooms(
             held.id,
             account_ids=[accounts[n].id for n in ("Lina", "Joy")],
         )
+    await _demo_safety(session, actors, accounts, circle.id)
     # The login sessions above only served to act as each person.
     for opened_session in opened:
         await auth_service.revoke_session(session, opened_session)
+
+
+async def _demo_safety(
+    session: AsyncSession,
+    actors: dict[str, Actor],
+    accounts: dict[str, Account],
+    circle_id: uuid.UUID,
+) -> None:
+    """Reports at every stage, a restricted account, a confirmed infiltration."""
+    account_target = safeguarding_service.ReportTarget
+    # Received, nobody on it yet.
+    await safeguarding_service.file_report(
+        session,
+        actors["Bea"],
+        kind=ReportKind.SPAM,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Efe"].id),
+        description="Sends the same advert to everyone.",
+        immediate_danger=False,
+    )
+    # In review with Selin; an interim restriction on Ivy while it is examined.
+    await safeguarding_service.file_report(
+        session,
+        actors["Hana"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Ivy"].id),
+        description="Keeps commenting on what I wear after the group.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    ivy_case = next(i.case for i in queue if i.case.target_account_id == accounts["Ivy"].id)
+    await safeguarding_service.assign_case(
+        session, actors["Noor"], ivy_case.id, officer_id=accounts["Selin"].id
+    )
+    await safeguarding_service.restrict_for_case(
+        session,
+        actors["Selin"],
+        ivy_case.id,
+        effects=restrictions_policy.INTERIM,
+        reason="While we listen to both sides.",
+        expires_at=datetime.now(UTC) + timedelta(days=14),
+    )
+    await safeguarding_service.add_note(
+        session, actors["Selin"], ivy_case.id, body="Call with Hana on Monday; then with Ivy."
+    )
+    # Closed with no action.
+    await safeguarding_service.file_report(
+        session,
+        actors["Aylin"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Dalia"].id),
+        description="She was cold to me at the drop-in.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    dalia_case = next(i.case for i in queue if i.case.target_account_id == accounts["Dalia"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        dalia_case.id,
+        decision=Decision.NO_ACTION,
+        reason="A misunderstanding about a shared taxi; both are fine now.",
+    )
+    # Vera: reported by Lina, confirmed as an infiltrator. Her trust graph shows whom she
+    # interviewed (Dalia) and voted on (Esther's vote is still open, Farah was approved); the
+    # cascade is left for an officer to apply from the case page.
+    await safeguarding_service.file_report(
+        session,
+        actors["Lina"],
+        kind=ReportKind.RECRUITMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Vera"].id),
+        description="Offered me cleaning work in another city and asked where I sleep now.",
+        immediate_danger=True,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    vera_case = next(i.case for i in queue if i.case.target_account_id == accounts["Vera"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        vera_case.id,
+        decision=Decision.EXPULSION,
+        reason="Three newcomers described the same job offer and questions about addresses.",
+        infiltration_confirmed=True,
+    )
 
 
 async def build_peer_work(build: _Builder) -> None:

@@ -20,6 +20,7 @@ from backend.membership import tasks as membership_tasks
 from backend.room.endpoints import ws_router
 from backend.room.websocket import Hub
 from backend.runtime import build_runtime
+from backend.safeguarding import tasks as safeguarding_tasks
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 
@@ -36,13 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        background = None
+        background: list[asyncio.Task[None]] = []
         if settings.run_scheduled_tasks:
-            background = asyncio.create_task(
-                membership_tasks.run_forever(
-                    database, runtime.card_signer, settings.scheduled_every_seconds
-                )
-            )
+            every = settings.scheduled_every_seconds
+            background = [
+                asyncio.create_task(
+                    membership_tasks.run_forever(database, runtime.card_signer, every)
+                ),
+                asyncio.create_task(safeguarding_tasks.run_forever(database, every)),
+            ]
         # Everything built so far (modules, routes, models) lives as long as the process:
         # freezing it keeps full garbage collections from walking it again and again,
         # which stopped the event loop for 100-200 ms with many sockets open. Not in tests:
@@ -50,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.environment != "test":
             gc.freeze()
         yield
-        if background is not None:
-            background.cancel()
+        for task in background:
+            task.cancel()
         await hub.ensure_started()
         await hub.stop()
         await runtime.close()

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.core.audit import AuditEntry
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
@@ -52,7 +52,6 @@ from backend.room.models import (
     FeedbackQuestion,
     FeedbackSubmission,
     GroupSession,
-    MessageReport,
     MessageRevision,
     Room,
     RoomMember,
@@ -60,6 +59,16 @@ from backend.room.models import (
     SessionAttendance,
     SessionSeries,
     WsTicket,
+)
+from backend.safeguarding.models import (
+    CaseAppeal,
+    CaseEvidence,
+    CaseNote,
+    Restriction,
+    ReviewMark,
+    SafetyCase,
+    SafetyReport,
+    SignalRuleSetting,
 )
 from backend.safety.models import Block
 from backend.sso.models import OrganisationSso, SsoLink, SsoLoginAttempt
@@ -81,9 +90,13 @@ __all__ = [
     "Block",
     "CalendarFeed",
     "Card",
+    "CaseAppeal",
+    "CaseEvidence",
+    "CaseNote",
     "Contract",
     "Criterion",
     "Debrief",
+    "DuressSecret",
     "FeedbackAnswer",
     "FeedbackQuestion",
     "FeedbackSubmission",
@@ -96,7 +109,6 @@ __all__ = [
     "MembershipRules",
     "MentorProfile",
     "Mentorship",
-    "MessageReport",
     "MessageRevision",
     "Notice",
     "Organisation",
@@ -105,12 +117,16 @@ __all__ = [
     "PeerWorker",
     "RecoveryCode",
     "Referral",
+    "Restriction",
+    "ReviewMark",
     "RoleGrant",
     "Room",
     "RoomMember",
     "RoomMessage",
     "Roster",
+    "SafetyCase",
     "SafetyExclusion",
+    "SafetyReport",
     "SealedIdentity",
     "SessionAttendance",
     "SessionSeries",
@@ -118,6 +134,7 @@ __all__ = [
     "ShiftSwap",
     "ShiftType",
     "ShiftTypeTraining",
+    "SignalRuleSetting",
     "SsoLink",
     "SsoLoginAttempt",
     "Timesheet",

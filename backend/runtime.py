@@ -17,7 +17,10 @@ from backend.core.throttle_sharing import RedisThrottleSharing
 from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.room import events as room_events
+from backend.room import screening as room_screening
 from backend.room.broker import Broker, build_broker
+from backend.safeguarding import screening as safeguarding_screening
+from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Runtime:
             await self.throttle_sharing.stop()
         await self.broker.stop()
         room_events.unbind_broker(self.settings.database_url, self.broker)
+        room_screening.unbind_screen(self.settings.database_url)
         await self.db.dispose()
 
 
@@ -61,7 +65,14 @@ def build_runtime(settings: Settings) -> Runtime:
     broker = build_broker(settings.redis_url)
     # Room events committed through this runtime's database leave through its broker.
     room_events.bind_broker(settings.database_url, broker)
-    auth = auth_service.AuthServices.build(settings, hashing, keys.secret)
+    # Messages stored through this database are screened by the safeguarding rules.
+    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
+    auth = auth_service.AuthServices.build(
+        settings,
+        hashing,
+        keys.secret,
+        duress_alerts=[safeguarding_service.raise_duress_case],
+    )
     sharing = None
     if settings.redis_url:
         sharing = RedisThrottleSharing(

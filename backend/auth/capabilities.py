@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from moderation.restrictions import Effect
+
 
 class Role(StrEnum):
     MEMBER = "member"
@@ -54,7 +56,8 @@ class Capability(StrEnum):
 
 
 # Every signed-in account, newcomers included.
-BASE_CAPABILITIES = frozenset({Capability.ACCOUNT_SELF})
+# Everyone can report: a newcomer harassed in her first conversation most of all.
+BASE_CAPABILITIES = frozenset({Capability.ACCOUNT_SELF, Capability.REPORTS_FILE})
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.MEMBER: frozenset(
@@ -129,6 +132,11 @@ class Grants:
     roles: frozenset[Role]
     capabilities: frozenset[Capability]
     organisation_capabilities: dict[UUID, frozenset[Capability]] = field(default_factory=dict)
+    # Restrictions in force; those that take capabilities away already did so above.
+    restrictions: frozenset[Effect] = frozenset()
+
+    def restricted(self, effect: Effect) -> bool:
+        return effect in self.restrictions
 
     def can(self, capability: Capability, organisation_id: UUID | None = None) -> bool:
         if organisation_id is None:
@@ -138,7 +146,38 @@ class Grants:
         return capability in self.organisation_capabilities.get(organisation_id, frozenset())
 
 
-def grants_from_roles(held: list[tuple[Role, UUID | None]]) -> Grants:
+_ROOM_CAPABILITIES = frozenset(
+    {
+        Capability.ROOMS_PARTICIPATE,
+        Capability.ROOMS_FACILITATE,
+        Capability.ROOMS_MODERATE,
+        Capability.GROUPS_JOIN,
+    }
+)
+_TRUST_CAPABILITIES = frozenset(
+    {
+        Capability.MEMBERSHIP_VOTE,
+        Capability.MEMBERSHIP_INTERVIEW,
+        Capability.MEMBERSHIP_REFER,
+        Capability.MENTORING_MENTOR,
+    }
+)
+# What each restriction takes away. Read-only, hidden and frozen direct messages keep the
+# capabilities and are checked by the rules that need them (posting, listing, opening).
+RESTRICTION_REMOVES: dict[Effect, frozenset[Capability]] = {
+    Effect.READ_ONLY: frozenset(),
+    Effect.HIDDEN: frozenset(),
+    Effect.DIRECT_MESSAGES_FROZEN: frozenset(),
+    Effect.REMOVED_FROM_ROOMS: _ROOM_CAPABILITIES,
+    Effect.NO_TRUST_ACTIONS: _TRUST_CAPABILITIES,
+    Effect.CARD_REVOKED: frozenset(),
+    Effect.DURESS: frozenset(Capability) - BASE_CAPABILITIES,
+}
+
+
+def grants_from_roles(
+    held: list[tuple[Role, UUID | None]], restrictions: frozenset[Effect] = frozenset()
+) -> Grants:
     capabilities: set[Capability] = set(BASE_CAPABILITIES)
     per_org: dict[UUID, set[Capability]] = {}
     for role, organisation_id in held:
@@ -146,8 +185,12 @@ def grants_from_roles(held: list[tuple[Role, UUID | None]]) -> Grants:
             per_org.setdefault(organisation_id, set()).update(ROLE_CAPABILITIES[role])
         else:
             capabilities.update(ROLE_CAPABILITIES[role])
+    removed: set[Capability] = set()
+    for effect in restrictions:
+        removed |= RESTRICTION_REMOVES[effect]
     return Grants(
         roles=frozenset(role for role, _ in held),
-        capabilities=frozenset(capabilities),
-        organisation_capabilities={k: frozenset(v) for k, v in per_org.items()},
+        capabilities=frozenset(capabilities - removed),
+        organisation_capabilities={k: frozenset(v - removed) for k, v in per_org.items()},
+        restrictions=restrictions,
     )

@@ -84,7 +84,9 @@ async def get_actor(request: Request, services: AuthServicesDep) -> Actor:
     return Actor(
         account=found.account,
         session=found.session,
-        grants=auth_service.grants_of(found.roles),
+        grants=auth_service.grants_of(
+            found.roles, found.account.restrictions, duress=found.session.duress
+        ),
         role_grants=found.roles,
     )
 

@@ -20,6 +20,7 @@ from backend.auth.schemas import (
     ConfirmPasswordIn,
     LoginIn,
     MePublic,
+    PreferencesIn,
     RecoveredOut,
     RecoverIn,
     RecoveryCodesOut,
@@ -30,7 +31,7 @@ from backend.auth.schemas import (
     SessionOut,
     SessionPublic,
 )
-from backend.core.dependencies import AppSettings, ClientKey, DbSession
+from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
 
@@ -47,6 +48,7 @@ def me_from(
         id=account.id,
         pseudonym=account.pseudonym,
         language=account.language,
+        time_zone=account.time_zone,
         created_at=account.created_at,
         roles=[RoleGrantPublic.model_validate(g) for g in role_grants],
         capabilities=sorted(c.value for c in grants.capabilities),
@@ -225,6 +227,17 @@ async def recover(
 async def me(actor: SelfActor, settings: AppSettings) -> MePublic:
     """The signed-in account: pseudonym, roles and what they allow."""
     return me_from(actor.account, actor.grants, actor.role_grants, settings.community_name)
+
+
+@router.patch("/me", response_model=MePublic, tags=["accounts"])
+async def update_me(
+    body: PreferencesIn, actor: SelfActor, session: WriteDbSession, settings: AppSettings
+) -> MePublic:
+    """Change her language or time zone."""
+    account = await auth_service.update_preferences(
+        session, actor.account.id, language=body.language, time_zone=body.time_zone
+    )
+    return me_from(account, actor.grants, actor.role_grants, settings.community_name)
 
 
 @router.get("/accounts/lookup", response_model=AccountPublic, tags=["accounts"])

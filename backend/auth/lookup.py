@@ -20,7 +20,8 @@ LOOKUP_CONNECTIONS = 4
 _QUERY = """
 SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
        a.pseudonym, a.language, a.created_at,
-       g.id, g.role, g.organisation_id, g.granted_at
+       g.id, g.role, g.organisation_id, g.granted_at, a.time_zone,
+       a.restrictions, s.duress
 FROM auth_session s
 JOIN account a ON a.id = s.account_id
 LEFT JOIN role_grant g ON g.account_id = a.id
@@ -34,6 +35,8 @@ class SignedInAccount:
     pseudonym: str
     language: str
     created_at: datetime
+    time_zone: str = "UTC"
+    restrictions: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class LiveSession:
     last_seen_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    duress: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,9 @@ def _found(rows: list[Any]) -> FoundSession | None:
         return None
     first = rows[0]
     return FoundSession(
-        account=SignedInAccount(_uuid(first[1]), first[6], first[7], _time(first[8])),
+        account=SignedInAccount(
+            _uuid(first[1]), first[6], first[7], _time(first[8]), first[13], first[14]
+        ),
         session=LiveSession(
             _uuid(first[0]),
             _uuid(first[1]),
@@ -97,6 +103,7 @@ def _found(rows: list[Any]) -> FoundSession | None:
             _time(first[3]),
             _time(first[4]),
             _maybe_time(first[5]),
+            bool(first[15]),
         ),
         roles=[
             HeldRole(_uuid(row[9]), row[10], _maybe_uuid(row[11]), _time(row[12]))
@@ -199,7 +206,14 @@ def session_lookup_for(database: Database) -> SessionLookup:
 
 def signed_in(account: Any) -> SignedInAccount:
     """The frozen value of an ORM account row (for code paths that loaded the row)."""
-    return SignedInAccount(account.id, account.pseudonym, account.language, account.created_at)
+    return SignedInAccount(
+        account.id,
+        account.pseudonym,
+        account.language,
+        account.created_at,
+        account.time_zone,
+        account.restrictions,
+    )
 
 
 def live(auth_session: Any) -> LiveSession:
@@ -210,6 +224,7 @@ def live(auth_session: Any) -> LiveSession:
         auth_session.last_seen_at,
         auth_session.expires_at,
         auth_session.revoked_at,
+        auth_session.duress,
     )
 
 

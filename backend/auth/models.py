@@ -16,6 +16,11 @@ class Account(SQLModel, table=True):
     pseudonym_key: str = Field(max_length=128, unique=True)
     password_hash: str = Field(max_length=255)
     language: str = Field(default="en", max_length=8)
+    # An IANA zone name ("Europe/Rome"): dates, reminders and quiet hours are hers, not UTC.
+    time_zone: str = Field(default="UTC", max_length=64)
+    # The restriction effects in force (moderation.restrictions), kept here so the one
+    # query every request runs sees them; the safeguarding domain keeps the history.
+    restrictions: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     password_changed_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -32,6 +37,8 @@ class AuthSession(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Opened with her duress password: everything she sees is harmless and empty.
+    duress: bool = Field(default=False)
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -58,3 +65,14 @@ class RoleGrant(SQLModel, table=True):
     )
     granted_by: uuid.UUID | None = Field(default=None)
     granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DuressSecret(SQLModel, table=True):
+    """Her duress password's hash. Signing in with it opens a harmless, empty view and
+    quietly alerts safeguarding."""
+
+    __tablename__ = "duress_secret"
+
+    account_id: uuid.UUID = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
+    password_hash: str = Field(max_length=255)
+    set_at: datetime = Field(sa_type=UTCDateTime)

@@ -2,7 +2,8 @@
 
 import re
 import unicodedata
-from functools import lru_cache
+import zoneinfo
+from functools import cache, lru_cache
 from importlib import resources
 
 PSEUDONYM_MIN = 3
@@ -94,3 +95,13 @@ def check_password(password: str, *, pseudonym: str | None = None) -> None:
         )
     if pseudonym and pseudonym_key(pseudonym) in pseudonym_key(password):
         raise RuleViolation("A password must not contain your pseudonym.")
+
+
+def is_time_zone(name: str) -> bool:
+    """True for an IANA zone name this machine knows ("Europe/Bucharest", "UTC")."""
+    return name in _known_time_zones()
+
+
+@cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}

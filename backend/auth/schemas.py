@@ -5,7 +5,7 @@ from typing import Literal, get_args
 from pydantic import Field, field_validator
 
 from backend.auth.capabilities import Role
-from backend.auth.rules import PASSWORD_MAX, RuleViolation, check_pseudonym
+from backend.auth.rules import PASSWORD_MAX, RuleViolation, check_pseudonym, is_time_zone
 from backend.core.schemas import SUPPORTED_LANGUAGES, Input, Output
 
 Language = Literal["en", "fr", "es", "ro", "it"]
@@ -30,6 +30,20 @@ class RegisterIn(Input):
             return check_pseudonym(value)
         except RuleViolation as exc:
             raise ValueError(str(exc)) from exc
+
+
+class PreferencesIn(Input):
+    """What a person changes about how Tandem speaks to her; fields left out stay as they are."""
+
+    language: Language | None = None
+    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("time_zone")
+    @classmethod
+    def known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_time_zone(value):
+            raise ValueError("Choose a time zone from the list, for example Europe/Rome.")
+        return value
 
 
 class LoginIn(Input):
@@ -77,6 +91,7 @@ class MePublic(Output):
     id: uuid.UUID
     pseudonym: str
     language: str
+    time_zone: str
     created_at: datetime
     roles: list[RoleGrantPublic]
     capabilities: list[str]

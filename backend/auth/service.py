@@ -4,8 +4,8 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.capabilities import ORGANISATION_ROLES, Grants, Role, grants_from_roles
 from backend.auth.lookup import FoundSession, HeldRole, LiveSession, SessionLookup
-from backend.auth.models import Account, AuthSession, RecoveryCode, RoleGrant
+from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.auth.passwords import PasswordHashing
 from backend.auth.rules import RuleViolation, check_password, pseudonym_key
 from backend.core import audit
@@ -22,12 +22,17 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from backend.core.throttle import FailureCounter
 from backend.core.time import utc_now
+from moderation import restrictions as restriction_effects
+from moderation.restrictions import Effect
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 # Refreshing last_seen on every request would turn every read into a write.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 LOGIN_REFUSED = "That pseudonym and password do not match an account."
+
+
+DuressAlert = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
 
 
 @dataclass
@@ -40,9 +45,19 @@ class AuthServices:
     failures_by_account: FailureCounter
     failures_by_client: FailureCounter
     taken_by_client: FailureCounter
+    # Called in the login's transaction when someone signs in with her duress password;
+    # the safeguarding domain registers itself here (auth cannot import it).
+    duress_alerts: list[DuressAlert] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings, hashing: PasswordHashing, secret: bytes) -> "AuthServices":
+    def build(
+        cls,
+        settings: Settings,
+        hashing: PasswordHashing,
+        secret: bytes,
+        *,
+        duress_alerts: Sequence[DuressAlert] = (),
+    ) -> "AuthServices":
         window = timedelta(minutes=settings.login_failure_window_minutes)
         return cls(
             settings=settings,
@@ -53,6 +68,7 @@ class AuthServices:
             taken_by_client=FailureCounter(
                 settings.registration_taken_per_client, timedelta(hours=1)
             ),
+            duress_alerts=list(duress_alerts),
         )
 
 
@@ -95,6 +111,24 @@ async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
     return account
 
 
+async def update_preferences(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    language: str | None = None,
+    time_zone: str | None = None,
+) -> Account:
+    """Her language and time zone: how Tandem's pages, dates and notices speak to her."""
+    account = await _account(session, account_id)
+    if language is not None:
+        account.language = language
+    if time_zone is not None:
+        account.time_zone = time_zone
+    session.add(account)
+    await session.flush()
+    return account
+
+
 async def get_account_by_pseudonym(session: AsyncSession, pseudonym: str) -> Account | None:
     statement = select(Account).where(Account.pseudonym_key == pseudonym_key(pseudonym))
     return (await session.exec(statement)).first()
@@ -119,7 +153,7 @@ async def _replace_recovery_codes(
 
 
 async def open_session(
-    session: AsyncSession, services: AuthServices, account: Account
+    session: AsyncSession, services: AuthServices, account: Account, *, duress: bool = False
 ) -> IssuedSession:
     token = secrets.token_urlsafe(32)
     now = utc_now()
@@ -129,6 +163,7 @@ async def open_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=services.settings.session_absolute_hours),
+        duress=duress,
     )
     session.add(row)
     await session.flush()
@@ -219,15 +254,65 @@ async def log_in(
     _check_throttle(services, pseudonym, client_key)
     account = await get_account_by_pseudonym(session, pseudonym)
     ok = await services.hashing.verify(account.password_hash if account else None, password)
-    if account is None or not ok:
+    # Always a second check, against a dummy when she set no duress password: timing must
+    # not tell anyone whether one exists.
+    duress_secret = await session.get(DuressSecret, account.id) if account else None
+    under_duress = await services.hashing.verify(
+        duress_secret.password_hash if duress_secret else None, password
+    )
+    under_duress = under_duress and duress_secret is not None and not ok
+    if account is None or not (ok or under_duress):
         _count_failure(services, pseudonym, client_key)
         raise Unauthenticated(LOGIN_REFUSED, code="login_refused")
     services.failures_by_account.clear(pseudonym_key(pseudonym))
+    if under_duress:
+        for alert in services.duress_alerts:
+            await alert(session, account.id)
+        return account, await open_session(session, services, account, duress=True)
     if services.hashing.needs_rehash(account.password_hash):
         account.password_hash = await services.hashing.hash(password)
         session.add(account)
     issued = await open_session(session, services, account)
     return account, issued
+
+
+async def set_duress_password(
+    session: AsyncSession,
+    services: AuthServices,
+    *,
+    account_id: uuid.UUID,
+    current_password: str,
+    duress_password: str | None,
+) -> None:
+    """Set (or remove, with None) her duress password; her real password confirms it."""
+    account = await _account(session, account_id)
+    if not await services.hashing.verify(account.password_hash, current_password):
+        raise InvalidInput(
+            "Your current password is not right.",
+            code="wrong_password",
+            fields={"current_password": "This is not your current password."},
+        )
+    existing = await session.get(DuressSecret, account_id)
+    if duress_password is None:
+        if existing is not None:
+            await session.delete(existing)
+            await session.flush()
+        return
+    if duress_password == current_password:
+        raise InvalidInput(
+            "Choose a duress password different from your password.",
+            fields={"duress_password": "It must differ from your password."},
+        )
+    _password_rules(duress_password, account.pseudonym, "duress_password")
+    row = existing or DuressSecret(account_id=account_id, password_hash="", set_at=utc_now())
+    row.password_hash = await services.hashing.hash(duress_password)
+    row.set_at = utc_now()
+    session.add(row)
+    await session.flush()
+
+
+async def has_duress_password(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    return await session.get(DuressSecret, account_id) is not None
 
 
 async def resolve_session(
@@ -246,8 +331,14 @@ async def resolve_session(
     return found
 
 
-def grants_of(role_grants: Sequence[RoleGrant | HeldRole]) -> Grants:
-    return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants])
+def grants_of(
+    role_grants: Sequence[RoleGrant | HeldRole], restrictions: str = "", *, duress: bool = False
+) -> Grants:
+    """What she may do: her roles, less what restrictions (or a duress login) take away."""
+    effects = restriction_effects.parse(restrictions)
+    if duress:
+        effects |= {Effect.DURESS}
+    return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants], effects)
 
 
 def needs_touch(auth_session: LiveSession | AuthSession, now: datetime) -> bool:
@@ -424,7 +515,9 @@ async def list_role_grants(session: AsyncSession, account_id: uuid.UUID) -> list
 
 
 async def load_grants(session: AsyncSession, account_id: uuid.UUID) -> Grants:
-    return grants_of(await list_role_grants(session, account_id))
+    account = await session.get(Account, account_id)
+    restrictions = account.restrictions if account is not None else ""
+    return grants_of(await list_role_grants(session, account_id), restrictions)
 
 
 async def grant_role(

@@ -1046,7 +1046,18 @@ async def open_vote(
     )
     session.add(vote)
     await session.flush()
-    session.add_all(VoteVoter(vote_id=vote.id, account_id=v) for v in voters)
+    # A block either way is a conflict: that voter is recused from the start, and says so
+    # to nobody but the tally's recusal count.
+    blocked = await safety_service.blocked_either_way(session, application.applicant_id)
+    session.add_all(
+        VoteVoter(
+            vote_id=vote.id,
+            account_id=v,
+            recused_at=now if v in blocked else None,
+            recusal_reason="block" if v in blocked else None,
+        )
+        for v in voters
+    )
     application.status = ApplicationStatus.VOTING.value
     application.votes_held += 1
     session.add(application)
@@ -1090,6 +1101,50 @@ async def _tally(session: AsyncSession, vote: Vote) -> rules.Tally:
         eligible=eligible,
         recused=recused,
     )
+
+
+async def void_open_ballots_of(
+    session: AsyncSession, *, officer_id: uuid.UUID, voter_id: uuid.UUID, reason: str
+) -> list[uuid.UUID]:
+    """Void her ballots in votes still open: the ballot is removed and she is recused, so
+    the vote counts as if she had never been a voter. Returns the votes touched."""
+    statement = (
+        select(Ballot, Vote)
+        .join(Vote, col(Vote.id) == col(Ballot.vote_id))
+        .where(Ballot.voter_id == voter_id)
+        .where(col(Vote.closed_at).is_(None))
+    )
+    touched: list[uuid.UUID] = []
+    for ballot, vote in (await session.exec(statement)).all():
+        await session.delete(ballot)
+        voter = (
+            await session.exec(
+                select(VoteVoter)
+                .where(VoteVoter.vote_id == vote.id)
+                .where(VoteVoter.account_id == voter_id)
+            )
+        ).first()
+        if voter is not None:
+            voter.recused_at = utc_now()
+            voter.recusal_reason = "ballot voided by safeguarding"
+            session.add(voter)
+        touched.append(vote.id)
+        await audit.record(
+            session,
+            actor_id=officer_id,
+            action="vote.ballot_voided",
+            subject=f"vote:{vote.id}",
+            details={"reason": reason},
+        )
+    await session.flush()
+    return touched
+
+
+async def current_tally(session: AsyncSession, vote_id: uuid.UUID) -> rules.Tally:
+    vote = await session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    return await _tally(session, vote)
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,6 @@ from backend.room.schemas import (
     ModeratorRemoval,
     MuteCreate,
     ReadMarker,
-    ReportCreate,
-    ReportFiled,
-    ReportPublic,
     RevisionPublic,
     RoomCreate,
     RoomPublic,
@@ -89,6 +86,15 @@ async def create_room(body: RoomCreate, actor: SelfActor, session: DbSession) ->
 async def open_direct(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
     """Ask someone she shares a room with; it opens when she accepts (at once for a mentor)."""
     room = await room_service.open_direct_conversation(session, actor, other_id=body.account_id)
+    return await room_service.get_room(session, actor, room.id)
+
+
+@router.post(
+    "/welcome-conversations", status_code=status.HTTP_201_CREATED, response_model=RoomPublic
+)
+async def open_welcome(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
+    """A facilitator opens a private conversation with a newcomer (open at once)."""
+    room = await room_service.open_welcome_conversation(session, actor, newcomer_id=body.account_id)
     return await room_service.get_room(session, actor, room.id)
 
 
@@ -245,23 +251,6 @@ async def message_revisions(
 ) -> list[RevisionPublic]:
     rows = await room_service.list_revisions(session, actor, room_id, seq)
     return [RevisionPublic.model_validate(r) for r in rows]
-
-
-@router.post(
-    RoomPath + "/messages/{seq}/reports",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ReportFiled,
-)
-async def report_message(
-    room_id: uuid.UUID, seq: int, body: ReportCreate, actor: SelfActor, session: DbSession
-) -> ReportFiled:
-    report = await room_service.report_message(session, actor, room_id, seq, reason=body.reason)
-    return ReportFiled(id=report.id, created_at=report.created_at)
-
-
-@router.get("/message-reports", response_model=list[ReportPublic])
-async def list_reports(_actor: SafetyReviewer, session: DbSession) -> list[ReportPublic]:
-    return [ReportPublic.model_validate(r) for r in await room_service.list_reports(session)]
 
 
 @router.put(RoomPath + "/read-marker", response_model=RoomPublic)

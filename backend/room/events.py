@@ -100,7 +100,23 @@ class TypingEvent:
     kind: Literal["typing"] = "typing"
 
 
-RoomEvent = MessageEvent | MessageUpdatedEvent | MemberAddedEvent | MemberRemovedEvent | TypingEvent
+@dataclass(frozen=True)
+class AccountChangedEvent:
+    """What she may do changed (a restriction applied or lifted, roles, duress): every
+    process checks her open sockets again now, not at the next revalidation round."""
+
+    account_id: uuid.UUID
+    kind: Literal["account_changed"] = "account_changed"
+
+
+RoomEvent = (
+    MessageEvent
+    | MessageUpdatedEvent
+    | MemberAddedEvent
+    | MemberRemovedEvent
+    | TypingEvent
+    | AccountChangedEvent
+)
 
 
 def encode(event: RoomEvent) -> bytes:

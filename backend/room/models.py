@@ -15,6 +15,10 @@ class RoomKind(StrEnum):
     ACTIVE_MEMBERS = "active_members"
     ANNOUNCEMENTS = "announcements"
     DIRECT = "direct"
+    # The one room every signed-in person may read, newcomers included; facilitators write.
+    WELCOME = "welcome"
+    # A facilitator's private conversation with a newcomer who is not a member yet.
+    WELCOME_CHAT = "welcome_chat"
 
 
 class RoomRole(StrEnum):
@@ -102,27 +106,6 @@ class MessageRevision(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     replaced_at: datetime = Field(sa_type=UTCDateTime)
     replaced_by: uuid.UUID | None = Field(default=None)
-
-
-class MessageReport(SQLModel, table=True):
-    """A member's report on a message, with a snapshot kept even if the author deletes it."""
-
-    __tablename__ = "message_report"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    message_id: uuid.UUID | None = Field(
-        default=None, foreign_key="room_message.id", ondelete="SET NULL"
-    )
-    room_id: uuid.UUID = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
-    reporter_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
-    reason: str = Field(max_length=1000)
-    snapshot_seq: int
-    snapshot_author_id: uuid.UUID | None = Field(default=None)
-    snapshot_author_pseudonym: str = Field(default="", max_length=32)
-    snapshot_body: str = Field(sa_column=Column(Text, nullable=False))
-    snapshot_created_at: datetime = Field(sa_type=UTCDateTime)
-    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default="open", max_length=16)
 
 
 class WsTicket(SQLModel, table=True):

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from backend.auth.capabilities import Capability, Grants
 from backend.room.models import MemberState, RoomKind, RoomRole
+from moderation.restrictions import Effect
 
 MAX_MESSAGE_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
@@ -19,8 +20,12 @@ SERIES_MAX_SESSIONS = 6
 
 # Mentoring and direct rooms are private to their members: community moderators reach
 # their content only through a member's report.
-PRIVATE_KINDS = frozenset({RoomKind.MENTORING, RoomKind.DIRECT})
-SELF_JOIN_KINDS = frozenset({RoomKind.SUPPORT_GROUP, RoomKind.ANNOUNCEMENTS})
+PRIVATE_KINDS = frozenset({RoomKind.MENTORING, RoomKind.DIRECT, RoomKind.WELCOME_CHAT})
+SELF_JOIN_KINDS = frozenset({RoomKind.SUPPORT_GROUP, RoomKind.ANNOUNCEMENTS, RoomKind.WELCOME})
+# Rooms open to people who are not members yet: all they can read until they are.
+NEWCOMER_KINDS = frozenset({RoomKind.WELCOME, RoomKind.WELCOME_CHAT})
+# Written by facilitators and moderators only.
+BROADCAST_KINDS = frozenset({RoomKind.ANNOUNCEMENTS, RoomKind.WELCOME})
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,11 @@ class MemberView:
         return self.is_active and self.role is RoomRole.MODERATOR
 
 
-def _takes_part(grants: Grants) -> bool:
+def _takes_part(grants: Grants, kind: RoomKind | None = None) -> bool:
+    if kind in NEWCOMER_KINDS:
+        return grants.can(Capability.ACCOUNT_SELF) and not (
+            grants.restricted(Effect.DURESS) or grants.restricted(Effect.REMOVED_FROM_ROOMS)
+        )
     return (
         grants.can(Capability.ROOMS_PARTICIPATE)
         or grants.can(Capability.ROOMS_FACILITATE)
@@ -53,7 +62,9 @@ def is_community_moderator(kind: RoomKind, grants: Grants) -> bool:
 def can_see(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
     """Know that the room exists: its name, kind and sessions."""
     if member is not None and member.state in (MemberState.ACTIVE, MemberState.INVITED):
-        return _takes_part(grants)
+        return _takes_part(grants, kind)
+    if kind is RoomKind.WELCOME and _takes_part(grants, kind):
+        return True
     if kind in SELF_JOIN_KINDS and grants.can(Capability.ROOMS_PARTICIPATE):
         return True
     return is_community_moderator(kind, grants)
@@ -62,18 +73,20 @@ def can_see(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
 def can_read(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
     """Read its messages and members, and receive them live."""
     if member is not None and member.is_active:
-        return _takes_part(grants)
+        return _takes_part(grants, kind)
     return is_community_moderator(kind, grants)
 
 
 def can_join(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
-    if kind not in SELF_JOIN_KINDS or not grants.can(Capability.ROOMS_PARTICIPATE):
-        return False
-    return member is None or member.state is MemberState.LEFT
+    if kind is RoomKind.WELCOME:
+        allowed = _takes_part(grants, kind)
+    else:
+        allowed = kind in SELF_JOIN_KINDS and grants.can(Capability.ROOMS_PARTICIPATE)
+    return allowed and (member is None or member.state is MemberState.LEFT)
 
 
 def can_moderate(kind: RoomKind, member: MemberView | None, grants: Grants) -> bool:
-    if member is not None and member.is_moderator and _takes_part(grants):
+    if member is not None and member.is_moderator and _takes_part(grants, kind):
         return True
     return is_community_moderator(kind, grants)
 
@@ -86,13 +99,17 @@ def post_refusal(
     kind: RoomKind, member: MemberView | None, grants: Grants, *, is_open: bool, now: datetime
 ) -> str | None:
     """Why she may not post here, or None when she may."""
-    if member is None or not member.is_active or not _takes_part(grants):
+    if member is None or not member.is_active or not _takes_part(grants, kind):
         return "not_member"
+    if grants.restricted(Effect.READ_ONLY):
+        return "read_only"
+    if kind in PRIVATE_KINDS and grants.restricted(Effect.DIRECT_MESSAGES_FROZEN):
+        return "direct_messages_frozen"
     if not is_open:
         return "not_open"
     if is_muted(member, now):
         return "muted"
-    if kind is RoomKind.ANNOUNCEMENTS and not (
+    if kind in BROADCAST_KINDS and not (
         member.is_moderator
         or grants.can(Capability.ROOMS_FACILITATE)
         or grants.can(Capability.ROOMS_MODERATE)

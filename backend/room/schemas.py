@@ -124,28 +124,6 @@ class RevisionPublic(Output):
     replaced_by: uuid.UUID | None
 
 
-class ReportCreate(Input):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class ReportPublic(Output):
-    id: uuid.UUID
-    room_id: uuid.UUID
-    reason: str
-    snapshot_seq: int
-    snapshot_author_id: uuid.UUID | None
-    snapshot_author_pseudonym: str
-    snapshot_body: str
-    snapshot_created_at: datetime
-    created_at: datetime
-    status: str
-
-
-class ReportFiled(Output):
-    id: uuid.UUID
-    created_at: datetime
-
-
 class ReadMarker(Input):
     seq: int = Field(ge=0)
 

@@ -23,7 +23,7 @@ from backend.core import audit
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.time import utc_now
-from backend.room import events, rules
+from backend.room import events, rules, screening
 from backend.room.access import (
     RoomAccess,
     access_message_by_seq,
@@ -38,7 +38,6 @@ from backend.room.models import (
     GroupSession,
     MemberState,
     MessageKind,
-    MessageReport,
     MessageRevision,
     Room,
     RoomKind,
@@ -60,15 +59,20 @@ from backend.room.schemas import (
 )
 from backend.safety import service as safety_service
 from backend.safety.models import Block
+from moderation import restrictions as restriction_effects
+from moderation.restrictions import Effect
 
 HISTORY_PAGE_MAX = 200
 ACTIVE_MEMBERS_KEY = "active_members"
+WELCOME_KEY = "welcome"
 
 _REFUSALS = {
     "not_member": "Join the room to write in it.",
     "not_open": "The conversation opens when the other person accepts.",
     "muted": "You are muted in this room for now.",
     "announcements_only": "Only facilitators and moderators write announcements.",
+    "read_only": "You can read, but not write, for now. A safeguarding officer can tell you more.",
+    "direct_messages_frozen": "Private conversations are paused for you for now.",
 }
 
 
@@ -313,6 +317,52 @@ async def ensure_active_members_room(session: AsyncSession) -> Room:
     )
 
 
+async def ensure_welcome_room(session: AsyncSession) -> Room:
+    """The room every signed-in person may read, made the first time it is asked for."""
+    statement = select(Room).where(Room.unique_key == WELCOME_KEY)
+    room = (await session.exec(statement)).first()
+    if room is not None:
+        return room
+    return await _new_room(
+        session, kind=RoomKind.WELCOME, name="Welcome", created_by=None, unique_key=WELCOME_KEY
+    )
+
+
+async def open_welcome_conversation(
+    session: AsyncSession, actor: Actor, *, newcomer_id: uuid.UUID
+) -> Room:
+    """A facilitator's private conversation with a newcomer; open at once, audit-logged."""
+    me = actor.account.id
+    if not actor.grants.can(Capability.ROOMS_FACILITATE):
+        raise Forbidden("Facilitators welcome newcomers.", code="missing_capability")
+    if newcomer_id == me:
+        raise Conflict("A conversation needs someone else.")
+    if await session.get(Account, newcomer_id) is None or await safety_service.is_blocked_between(
+        session, me, newcomer_id
+    ):
+        raise NotFound()
+    key = rules.unique_pair_key("welcome", me, newcomer_id, ordered=True)
+    room = (await session.exec(select(Room).where(Room.unique_key == key))).first()
+    if room is None:
+        names = await pseudonyms(session, [me, newcomer_id])
+        room = await _new_room(
+            session,
+            kind=RoomKind.WELCOME_CHAT,
+            name=f"{names[me]} & {names[newcomer_id]}",
+            created_by=me,
+            unique_key=key,
+        )
+        await audit.record(
+            session,
+            actor_id=me,
+            action="room.welcome_conversation_opened",
+            subject=f"account:{newcomer_id}",
+        )
+    await add_room_member(session, room_id=room.id, account_id=me, role=RoomRole.MODERATOR.value)
+    await add_room_member(session, room_id=room.id, account_id=newcomer_id)
+    return room
+
+
 async def open_mentoring_room(
     session: AsyncSession, *, mentor_id: uuid.UUID, mentee_id: uuid.UUID
 ) -> Room:
@@ -368,8 +418,6 @@ async def list_my_rooms(session: AsyncSession, actor: Actor) -> list[RoomPublic]
 
 
 async def list_joinable_rooms(session: AsyncSession, actor: Actor) -> list[RoomPublic]:
-    if not actor.grants.can(Capability.ROOMS_PARTICIPATE):
-        return []
     statement = (
         select(Room, RoomMember)
         .join(
@@ -421,16 +469,28 @@ async def leave_room(session: AsyncSession, actor: Actor, room_id: uuid.UUID) ->
 async def list_members(
     session: AsyncSession, actor: Actor, room_id: uuid.UUID
 ) -> list[tuple[RoomMember, str]]:
-    """Members by pseudonym, only for people who read the room."""
-    await access_room_by_id(session, actor.account.id, actor.grants, room_id)
+    """Members by pseudonym, only for people who read the room. People under a "hidden"
+    restriction are listed to safeguarding alone; people she blocked, or who blocked her,
+    are left out of her list."""
+    access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
     statement = (
-        select(RoomMember, Account.pseudonym)
+        select(RoomMember, Account.pseudonym, Account.restrictions)
         .join(Account, col(Account.id) == col(RoomMember.account_id))
         .where(RoomMember.room_id == room_id)
         .where(col(RoomMember.state).in_([MemberState.ACTIVE.value, MemberState.INVITED.value]))
         .order_by(col(Account.pseudonym))
     )
-    return [(m, p) for m, p in (await session.exec(statement)).all()]
+    sees_hidden = actor.grants.can(Capability.SAFETY_REVIEW)
+    if access.kind is RoomKind.WELCOME and not access.can_moderate:
+        # Everyone reads the welcome room: its list would be a list of the whole community.
+        return []
+    blocked = await safety_service.blocked_either_way(session, actor.account.id)
+    return [
+        (member, pseudonym)
+        for member, pseudonym, restrictions in (await session.exec(statement)).all()
+        if member.account_id not in blocked
+        and (sees_hidden or Effect.HIDDEN not in restriction_effects.parse(restrictions))
+    ]
 
 
 async def add_member_as_moderator(
@@ -559,6 +619,10 @@ async def open_direct_conversation(
     me = actor.account.id
     if not actor.grants.can(Capability.ROOMS_PARTICIPATE):
         raise Forbidden("You do not have permission to do this.", code="missing_capability")
+    if actor.grants.restricted(Effect.DIRECT_MESSAGES_FROZEN) or actor.grants.restricted(
+        Effect.READ_ONLY
+    ):
+        raise Forbidden(_REFUSALS["direct_messages_frozen"], code="direct_messages_frozen")
     if other_id == me:
         raise Conflict("A conversation needs someone else.")
     if not await shares_a_room(session, me, other_id) or await safety_service.is_blocked_between(
@@ -566,7 +630,7 @@ async def open_direct_conversation(
     ):
         raise NotFound()
     other_grants = await auth_service.load_grants(session, other_id)
-    if not other_grants.can(Capability.ROOMS_PARTICIPATE):
+    if not other_grants.can(Capability.ROOMS_PARTICIPATE) or other_grants.restricted(Effect.HIDDEN):
         raise NotFound()
     key = rules.unique_pair_key("direct", me, other_id)
     room = (await session.exec(select(Room).where(Room.unique_key == key))).first()
@@ -674,6 +738,11 @@ async def _store_message(
             "That message does not exist in this room.", fields={"reply_to": "No such message."}
         )
     room.last_seq += 1
+    if kind is MessageKind.TEXT and author_id is not None:
+        body = await screening.screen(
+            session,
+            screening.Draft(room_id, RoomKind(room.kind), room.last_seq, author_id, body),
+        )
     message = RoomMessage(
         room_id=room_id,
         seq=room.last_seq,
@@ -760,6 +829,26 @@ def _publish_update(
     return public
 
 
+async def release_withheld_text(
+    session: AsyncSession, *, room_id: uuid.UUID, seq: int, masked: str, original: str
+) -> bool:
+    """A moderator let through what screening held back: the message gets its own words
+    again, unless its author changed or deleted it since (then nothing changes)."""
+    message = (
+        await session.exec(
+            select(RoomMessage).where(RoomMessage.room_id == room_id).where(RoomMessage.seq == seq)
+        )
+    ).first()
+    if message is None or message.deleted_at is not None or message.body != masked:
+        return False
+    message.body = original
+    session.add(message)
+    await session.flush()
+    names = await pseudonyms(session, [message.author_id])
+    _publish_update(session, message, names.get(message.author_id) if message.author_id else None)
+    return True
+
+
 async def edit_message(
     session: AsyncSession, actor: Actor, room_id: uuid.UUID, seq: int, *, body: str
 ) -> MessagePublic:
@@ -770,6 +859,8 @@ async def edit_message(
     if rules.post_refusal(access.kind, access.view, actor.grants, is_open=True, now=utc_now()) in (
         "not_member",
         "muted",
+        "read_only",
+        "direct_messages_frozen",
     ):
         raise Forbidden("You cannot edit messages here now.", code="cannot_edit")
     text = rules.clean_body(body)
@@ -857,41 +948,48 @@ async def list_revisions(
     return list((await session.exec(statement)).all())
 
 
-async def report_message(
-    session: AsyncSession, actor: Actor, room_id: uuid.UUID, seq: int, *, reason: str
-) -> MessageReport:
-    """Keep a snapshot for safeguarding; the author is never told who reported."""
-    if not actor.grants.can(Capability.REPORTS_FILE):
-        raise Forbidden("You do not have permission to do this.", code="missing_capability")
+@dataclass(frozen=True)
+class MessageSnapshot:
+    """A message as she can read it now, for a report's evidence."""
+
+    room_id: uuid.UUID
+    room_kind: RoomKind
+    seq: int
+    author_id: uuid.UUID | None
+    author_pseudonym: str
+    body: str
+    written_at: datetime
+
+
+async def snapshot_messages(
+    session: AsyncSession, actor: Actor, room_id: uuid.UUID, seqs: Sequence[int]
+) -> list[MessageSnapshot]:
+    """Messages of a room she reads, as they are now; NotFound for any she cannot reach."""
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
-    message = await access_message_by_seq(session, access, seq)
-    if message.deleted_at is not None:
-        raise Conflict("This message is deleted already.")
-    names = await pseudonyms(session, [message.author_id])
-    report = MessageReport(
-        message_id=message.id,
-        room_id=room_id,
-        reporter_id=actor.account.id,
-        reason=reason,
-        snapshot_seq=message.seq,
-        snapshot_author_id=message.author_id,
-        snapshot_author_pseudonym=names.get(message.author_id, "") if message.author_id else "",
-        snapshot_body=message.body,
-        snapshot_created_at=message.created_at,
-        created_at=utc_now(),
-    )
-    session.add(report)
-    await session.flush()
-    return report
+    found: list[MessageSnapshot] = []
+    for seq in dict.fromkeys(seqs):
+        message = await access_message_by_seq(session, access, seq)
+        if message.deleted_at is not None:
+            raise Conflict("This message is deleted already.", code="message_deleted")
+        names = await pseudonyms(session, [message.author_id])
+        found.append(
+            MessageSnapshot(
+                room_id=room_id,
+                room_kind=access.kind,
+                seq=message.seq,
+                author_id=message.author_id,
+                author_pseudonym=names.get(message.author_id, "") if message.author_id else "",
+                body=message.body,
+                written_at=message.created_at,
+            )
+        )
+    return found
 
 
-async def list_reports(session: AsyncSession, *, status: str = "open") -> list[MessageReport]:
-    statement = (
-        select(MessageReport)
-        .where(MessageReport.status == status)
-        .order_by(col(MessageReport.created_at))
-    )
-    return list((await session.exec(statement)).all())
+async def room_exists_for(session: AsyncSession, actor: Actor, room_id: uuid.UUID) -> Room:
+    """A room she can see (to report it); NotFound otherwise."""
+    access = await access_room_by_id(session, actor.account.id, actor.grants, room_id, need="see")
+    return access.room
 
 
 async def mark_read(
@@ -968,6 +1066,7 @@ class LiveState:
     """What the connections of one process may still do, loaded in a few queries."""
 
     live_sessions: set[uuid.UUID] = field(default_factory=set)
+    duress_sessions: set[uuid.UUID] = field(default_factory=set)
     grants: dict[uuid.UUID, Grants] = field(default_factory=dict)
     members: dict[tuple[uuid.UUID, uuid.UUID], rules.MemberView] = field(default_factory=dict)
     kinds: dict[uuid.UUID, RoomKind] = field(default_factory=dict)
@@ -987,7 +1086,9 @@ async def load_live_state(
     now = utc_now()
     if session_ids:
         rows = await session.exec(select(AuthSession).where(col(AuthSession.id).in_(session_ids)))
-        state.live_sessions = {s.id for s in rows.all() if is_session_live(s, settings, now)}
+        sessions = rows.all()
+        state.live_sessions = {s.id for s in sessions if is_session_live(s, settings, now)}
+        state.duress_sessions = {s.id for s in sessions if s.duress}
     if account_ids:
         held: dict[uuid.UUID, list[tuple[Role, uuid.UUID | None]]] = {a: [] for a in account_ids}
         grants_rows = await session.exec(
@@ -995,7 +1096,13 @@ async def load_live_state(
         )
         for grant in grants_rows.all():
             held[grant.account_id].append((Role(grant.role), grant.organisation_id))
-        state.grants = {a: grants_from_roles(roles) for a, roles in held.items()}
+        restricted = await session.exec(
+            select(Account.id, Account.restrictions).where(col(Account.id).in_(account_ids))
+        )
+        effects = {a: restriction_effects.parse(text) for a, text in restricted.all()}
+        state.grants = {
+            a: grants_from_roles(roles, effects.get(a, frozenset())) for a, roles in held.items()
+        }
         blocks = await session.exec(select(Block).where(col(Block.blocker_id).in_(account_ids)))
         for block in blocks.all():
             state.blocked.setdefault(block.blocker_id, set()).add(block.blocked_id)

@@ -47,6 +47,7 @@ from backend.room.schemas import (
     client_frame_adapter,
 )
 from backend.safety import service as safety_service
+from moderation.restrictions import Effect
 
 log = logging.getLogger("tandem.room.ws")
 
@@ -365,6 +366,12 @@ class Hub:
         try:
             data = events.decode(payload)
             kind = data["kind"]
+            if kind == "account_changed":
+                account_id = uuid.UUID(data["account_id"])
+                connections = [c for c in self.accounts.get(account_id, ()) if not c.closing]
+                if connections:
+                    self.spawn(self.revalidate(connections))
+                return
             room_id = uuid.UUID(data["room_id"])
             if kind == "message":
                 self._on_message(room_id, Outgoing("message", data["message"]))
@@ -443,8 +450,8 @@ class Hub:
             except Exception:
                 log.exception("revalidating connections failed")
 
-    async def revalidate(self) -> None:
-        connections = [c for c in self.all_connections() if not c.closing]
+    async def revalidate(self, only: list[Connection] | None = None) -> None:
+        connections = [c for c in (only or self.all_connections()) if not c.closing]
         for start in range(0, len(connections), REVALIDATE_CHUNK):
             chunk = connections[start : start + REVALIDATE_CHUNK]
             room_ids = list({r for c in chunk for r in c.cursors})
@@ -469,6 +476,9 @@ class Hub:
             connection.close(CLOSE_UNAUTHENTICATED, "Your session has ended. Please sign in again.")
             return
         grants = state.grants.get(connection.account_id, connection.grants)
+        if connection.session_id in state.duress_sessions:
+            # A duress session's view never widens, whatever her roles are.
+            grants = connection.grants
         connection.grants = grants
         connection.blocked = state.blocked.get(connection.account_id, set())
         for room_id, cursor in list(connection.cursors.items()):
@@ -518,7 +528,10 @@ async def _authenticate(
             if redeemed is None:
                 return None
             account, auth_session = signed_in(redeemed[0]), live(redeemed[1])
-            grants = await auth_service.load_grants(session, account.id)
+            role_grants = await auth_service.list_role_grants(session, account.id)
+            grants = auth_service.grants_of(
+                role_grants, account.restrictions, duress=auth_session.duress
+            )
     elif token:
         found = await auth_service.resolve_session(
             websocket.app.state.session_lookup, hub.settings, token
@@ -526,7 +539,9 @@ async def _authenticate(
         if found is None:
             return None
         account, auth_session = found.account, found.session
-        grants = auth_service.grants_of(found.roles)
+        grants = auth_service.grants_of(
+            found.roles, account.restrictions, duress=auth_session.duress
+        )
     else:
         return None
     async with hub.db.session(write=False) as session:
@@ -709,7 +724,9 @@ async def _current_actor(connection: Connection, session: Any, *, write: bool) -
             async with hub.db.session(write=True) as touch:
                 await auth_service.touch_session(touch, auth_session.id)
     role_grants = await auth_service.list_role_grants(session, account.id)
-    connection.grants = auth_service.grants_of(role_grants)
+    connection.grants = auth_service.grants_of(
+        role_grants, account.restrictions, duress=auth_session.duress
+    )
     return Actor(
         account=signed_in(account),
         session=live(auth_session),
@@ -794,6 +811,8 @@ async def _typing(connection: Connection, frame: TypingFrame) -> None:
             return
         access = await access_room_by_id(session, actor.account.id, actor.grants, frame.room_id)
         if access.view is None or not access.view.is_active:
+            return
+        if actor.grants.restricted(Effect.HIDDEN):
             return
         hidden = await safety_service.blocked_either_way(session, actor.account.id)
     events.publish_now(

@@ -136,7 +136,7 @@ async def test_admin_grants_and_revokes_roles_with_audit(
     assert revoked.status_code == 204
     me = (await client.get("/api/me", headers=newcomer.auth)).json()
     assert me["roles"] == []
-    assert me["capabilities"] == ["account:self"]
+    assert me["capabilities"] == ["account:self", "reports:file"]
     actions = [e["action"] for e in (await client.get("/api/audit", headers=admin.auth)).json()]
     assert actions[:2] == ["role.revoked", "role.granted"]
 

@@ -73,7 +73,7 @@ class TestRoomRules:
         group = await make_room(client, ioana, "support_group", "Circle")
         working = await make_room(client, ioana, "working_group", "Outreach plans")
         joinable = await client.get("/api/rooms/joinable", headers=lina.auth)
-        assert [r["name"] for r in joinable.json()] == ["Circle"]
+        assert [r["name"] for r in joinable.json()] == ["Circle", "Welcome"]
         assert (await client.post(f"/api/rooms/{group}/join", headers=lina.auth)).status_code == 200
         refused = await client.post(f"/api/rooms/{working}/join", headers=lina.auth)
         assert refused.status_code == 404
@@ -86,7 +86,8 @@ class TestRoomRules:
     ) -> None:
         ioana, _, _ = cast
         group = await make_room(client, ioana)
-        assert (await client.get("/api/rooms/joinable", headers=newcomer.auth)).json() == []
+        joinable = (await client.get("/api/rooms/joinable", headers=newcomer.auth)).json()
+        assert [r["kind"] for r in joinable] == ["welcome"]
         response = await client.post(f"/api/rooms/{group}/join", headers=newcomer.auth)
         assert response.status_code == 404
 
@@ -381,17 +382,28 @@ class TestModeration:
         await join(client, joy, group)
         message = await post(client, joy, group, "I have a job for you abroad")
         filed = await client.post(
-            f"/api/rooms/{group}/messages/{message['seq']}/reports",
-            json={"reason": "job offer from a stranger"},
+            "/api/reports",
+            json={
+                "kind": "recruitment",
+                "target": {"kind": "message", "room_id": str(group), "seq": message["seq"]},
+                "description": "job offer from a stranger",
+            },
             headers=lina.auth,
         )
         assert filed.status_code == 201
         await client.delete(f"/api/rooms/{group}/messages/{message['seq']}", headers=joy.auth)
-        assert (await client.get("/api/message-reports", headers=lina.auth)).status_code == 403
-        reports = (await client.get("/api/message-reports", headers=noor.auth)).json()
-        assert [r["snapshot_body"] for r in reports] == ["I have a job for you abroad"]
-        assert reports[0]["snapshot_author_pseudonym"] == "Joy"
-        assert "reporter_id" not in reports[0]
+        assert (await client.get("/api/safety/queue", headers=lina.auth)).status_code == 403
+        queue = (await client.get("/api/safety/queue", headers=noor.auth)).json()
+        assert [item["target_pseudonym"] for item in queue] == ["Joy"]
+        case = (
+            await client.get(f"/api/safety/cases/{queue[0]['case_id']}", headers=noor.auth)
+        ).json()
+        reported = [e for e in case["evidence"] if e["report_id"] is not None]
+        assert [e["body"] for e in reported] == ["I have a job for you abroad"]
+        assert reported[0]["author_pseudonym"] == "Joy"
+        # Screening had flagged the same message into the same case: one case per person.
+        flagged = {e["signal_rule"] for e in case["evidence"] if e["report_id"] is None}
+        assert "offer.job" in flagged
 
     async def test_mute_lasts_for_its_time_and_is_audited(
         self, app: FastAPI, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]

@@ -2,9 +2,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.auth.capabilities import Role, grants_from_roles
+from backend.auth.capabilities import Grants, Role, grants_from_roles
 from backend.room import rules
 from backend.room.models import MemberState, RoomKind, RoomRole
+from moderation.restrictions import Effect
 
 MEMBER = grants_from_roles([(Role.MEMBER, None)])
 FACILITATOR = grants_from_roles([(Role.FACILITATOR, None)])
@@ -20,7 +21,51 @@ class TestReadAndPost:
     def test_members_read_their_rooms_and_outsiders_do_not(self, kind: RoomKind) -> None:
         assert rules.can_read(kind, ACTIVE, MEMBER)
         assert not rules.can_read(kind, None, MEMBER)
-        assert not rules.can_read(kind, ACTIVE, NEWCOMER)
+        # Newcomers read the welcome room and their conversations with facilitators only.
+        assert rules.can_read(kind, ACTIVE, NEWCOMER) is (kind in rules.NEWCOMER_KINDS)
+
+    def test_newcomers_see_the_welcome_room_and_nothing_they_were_not_brought_into(self) -> None:
+        assert rules.can_see(RoomKind.WELCOME, None, NEWCOMER)
+        assert rules.can_join(RoomKind.WELCOME, None, NEWCOMER)
+        for kind in set(RoomKind) - {RoomKind.WELCOME}:
+            assert not rules.can_see(kind, None, NEWCOMER), kind
+            assert not rules.can_join(kind, None, NEWCOMER), kind
+        assert rules.post_refusal(RoomKind.WELCOME, ACTIVE, NEWCOMER, is_open=True, now=NOW) == (
+            "announcements_only"
+        )
+        assert (
+            rules.post_refusal(RoomKind.WELCOME_CHAT, ACTIVE, NEWCOMER, is_open=True, now=NOW)
+            is None
+        )
+
+    def test_restrictions_on_reading_and_posting(self) -> None:
+        def member_with(*effects: Effect) -> Grants:
+            return grants_from_roles([(Role.MEMBER, None)], frozenset(effects))
+
+        read_only = member_with(Effect.READ_ONLY)
+        assert rules.can_read(RoomKind.SUPPORT_GROUP, ACTIVE, read_only)
+        assert (
+            rules.post_refusal(RoomKind.SUPPORT_GROUP, ACTIVE, read_only, is_open=True, now=NOW)
+            == "read_only"
+        )
+        frozen = member_with(Effect.DIRECT_MESSAGES_FROZEN)
+        assert (
+            rules.post_refusal(RoomKind.SUPPORT_GROUP, ACTIVE, frozen, is_open=True, now=NOW)
+            is None
+        )
+        for kind in (RoomKind.DIRECT, RoomKind.MENTORING, RoomKind.WELCOME_CHAT):
+            assert rules.post_refusal(kind, ACTIVE, frozen, is_open=True, now=NOW) == (
+                "direct_messages_frozen"
+            )
+        removed = member_with(Effect.REMOVED_FROM_ROOMS)
+        for kind in RoomKind:
+            assert not rules.can_read(kind, ACTIVE, removed), kind
+        duress = grants_from_roles(
+            [(Role.ACTIVE_MEMBER, None), (Role.MEMBER, None)], frozenset({Effect.DURESS})
+        )
+        for kind in RoomKind:
+            assert not rules.can_read(kind, ACTIVE, duress), kind
+            assert not rules.can_see(kind, None, duress), kind
 
     def test_community_moderators_read_communal_rooms_only(self) -> None:
         assert rules.can_read(RoomKind.SUPPORT_GROUP, None, OFFICER)

@@ -1,0 +1,1 @@
+"""Reports, triage, cases, restrictions, the chain of trust and coercion (uses moderation/)."""
