@@ -27,6 +27,7 @@ from backend.auth.capabilities import Grants
 from backend.auth.dependencies import SESSION_COOKIE, Actor
 from backend.auth.lookup import LiveSession, SignedInAccount, held, live, signed_in
 from backend.auth.models import Account, AuthSession
+from backend.core import metrics
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.errors import NotFound, TandemError
@@ -211,6 +212,8 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        if code == CLOSE_SLOW_CONSUMER:
+            metrics.WS_SLOW_CONSUMERS.inc()
         self.hub.unregister(self)
         for task in list(self.tasks):
             task.cancel()
@@ -491,9 +494,11 @@ class Hub:
             log.exception("could not handle a room event")
 
     def _on_message(self, room_id: uuid.UUID, out: Outgoing) -> None:
+        metrics.ROOM_MESSAGES.inc()
         connections = self.rooms.get(room_id)
         if not connections:
             return
+        metrics.ROOM_DELIVERIES.inc(len(connections))
         for connection in list(connections):
             connection.deliver(room_id, out)
 
