@@ -401,6 +401,12 @@ class Topology:
             "TANDEM_SECRET_KEY_FILE": str(self.base / "keys" / "secret.key"),
             "TANDEM_METRICS_ENABLED": "true",
             "TANDEM_LOG_FORMAT": "json",
+            # The drill and the load run register and post far faster than people do, all
+            # from 127.0.0.1: lift the abuse bounds (docs/decisions/0003) for them only.
+            "TANDEM_RATE_LIMIT_REGISTRATION": "100000/hour",
+            "TANDEM_RATE_LIMIT_MESSAGES": "100000/minute",
+            "TANDEM_RATE_LIMIT_REPORTS": "100000/hour",
+            "TANDEM_RATE_LIMIT_REFERRALS": "100000/day",
             **self.app_env_extra,
         }
 
