@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint fmt types imports migrate revision demo bench clean
+.PHONY: run test test-sqlite test-postgres test-topology load lint fmt types imports migrate revision demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,18 @@ test-postgres: $(VENV)/.installed-test
 	$(BIN)/pytest --db=postgres
 
 test: lint types imports test-sqlite test-postgres
+
+# PostgreSQL, Redis, two app processes and nginx (TLS) on 127.0.0.1:18100-18199, started
+# from deploy/'s own files; kills one process mid-stream, stops Redis (deploy/README.md).
+# Needs Debian's postgresql, redis-server and nginx-light; .ci/run installs them.
+test-topology: $(VENV)/.installed-test
+	mkdir -p var
+	TANDEM_TOPOLOGY=1 TANDEM_TOPOLOGY_REPORT=var/topology-last-run.txt \
+		$(BIN)/pytest tests/deploy/test_topology.py -p no:cacheprovider
+
+# The bounded load run against the topology and a single process (deploy/README.md).
+load: $(VENV)/.installed-test
+	$(BIN)/python -m bench.load
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.http

@@ -40,6 +40,8 @@ def serve(
     """Serve the web client, the API and the realtime endpoint."""
     import uvicorn
 
+    from backend.core.logs import logging_config
+
     settings = _settings()
     uvicorn.run(
         "backend.main:create_app",
@@ -48,8 +50,11 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=logging_config(settings.log_format, settings.log_level),
+        # uvicorn's access log prints client addresses and raw paths; tandem.access
+        # (backend/core/middleware.py) writes the route template and the request id.
+        access_log=False,
         # uvicorn's default is 16 MiB; /ws frames are small (docs/realtime.md).
         ws_max_size=settings.ws_max_frame_bytes,
         # Measured not worth it for short chat frames, and it costs memory per connection.
@@ -60,9 +65,14 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic upgrade to head)."""
+    from backend.membership.cards import CardSigner
     from backend.migrations import upgrade_to_head
 
     settings = _settings()
+    # The card signing keys too (the key file is made by _settings): made here, before any
+    # app process starts (tandem-migrate.service, compose's migrate), processes started
+    # together share them instead of racing to write keys of their own.
+    CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json")
     upgrade_to_head(settings.database_url)
     typer.echo("The database schema is up to date.")
 

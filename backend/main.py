@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from backend.api import api_router, well_known_router
+from backend.core import metrics
 from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -111,7 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        log_requests=settings.log_requests,
+        log_client_address=settings.log_client_address,
+        record_metrics=settings.metrics_enabled,
+    )
     app.include_router(api_router)
     app.include_router(well_known_router)
     app.include_router(ws_router)
@@ -131,11 +137,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(
                 error_body("not_ready", "The database does not answer."), status_code=503
             )
-        if not await request.app.state.runtime.broker.ping():
+        # The in-process broker always answers; Redis, when configured, is asked.
+        broker_up = await request.app.state.runtime.broker.ping()
+        metrics.BROKER_UP.set(1.0 if broker_up else 0.0)
+        if not broker_up:
+            log.warning("readiness check failed: the broker does not answer")
             return JSONResponse(
                 error_body("not_ready", "The message broker does not answer."), status_code=503
             )
         return {"status": "ready", "database": "ok", "broker": "ok"}
+
+    if settings.metrics_enabled:
+        metrics.WS_CONNECTIONS.set_function(lambda: len(hub.all_connections()))
+        metrics.WS_ROOMS.set_function(lambda: len(hub.rooms))
+        metrics.BROKER_DROPPED.set_function(lambda: getattr(runtime.broker, "dropped", 0))
+
+        @app.get("/metrics", include_in_schema=False)
+        async def prometheus_metrics() -> Response:
+            return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     install_web(app)
     return app

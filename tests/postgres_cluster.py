@@ -57,7 +57,7 @@ class Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(port: int | None = None) -> Cluster:
     bin_dir = _find_bin_dir()
     user: str | None = None
     base = Path(tempfile.mkdtemp(prefix="tandem-pg-"))
@@ -68,7 +68,7 @@ def start_cluster() -> Cluster:
             raise ClusterUnavailable("running as root and there is no postgres user") from exc
         user = "postgres"
         os.chown(base, entry.pw_uid, entry.pw_gid)
-    cluster = Cluster(bin_dir, base / "data", _free_port(), user, base)
+    cluster = Cluster(bin_dir, base / "data", port or _free_port(), user, base)
     result = cluster._run(
         "initdb",
         "-D",

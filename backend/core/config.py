@@ -95,6 +95,19 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate like '20/hour': {value!r}") from exc
         return value
 
+    # Operations (docs/operations.md). /metrics is off unless asked for: it answers anyone
+    # who reaches the process, so keep it behind the proxy (deploy/nginx refuses it).
+    metrics_enabled: bool = False
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # One line per HTTP request: route template, status, duration, request id.
+    log_requests: bool = True
+    # Client addresses stay out of the logs unless an operator decides otherwise.
+    log_client_address: bool = False
+    # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated; the load
+    # balancer's address when it runs on another host).
+    forwarded_allow_ips: str = "127.0.0.1"
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -140,7 +140,11 @@ class Database:
                 "max_overflow": 0,
                 "pool_reset_on_return": None,
             }
-        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo, **options)
+        # hide_parameters: an error's text names the statement, never the values in it
+        # (message bodies, pseudonyms), so it can go to the log.
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url), echo=echo, hide_parameters=True, **options
+        )
         if self.is_sqlite:
             _configure_sqlite(self.engine.sync_engine)
         self._read_engine = self.engine.execution_options(tandem_writes=False)

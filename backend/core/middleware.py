@@ -2,15 +2,26 @@
 
 import itertools
 import json
+import logging
+import re
 import secrets
+import time
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.core import metrics
+from backend.core.logs import request_id_var
+
+access_log = logging.getLogger("tandem.access")
 
 # Request ids only need to be unique in the logs: a random tag per process and a counter
 # (a random id per request cost a system call on the hottest path).
 _PROCESS_TAG = secrets.token_hex(3) + "-"
 _request_numbers = itertools.count(1)
+# An id handed over by the proxy in front (nginx's $request_id) is kept, so one request
+# can be followed through both logs; anything else it sends is replaced.
+_INCOMING_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -26,20 +37,62 @@ SECURITY_HEADERS = [
 
 
 class RequestContextMiddleware:
-    """Give each request an id (logged with errors, echoed as X-Request-ID) and safe headers."""
+    """Give each request an id (in every log line, echoed as X-Request-ID) and safe headers;
+    log one access line and count it in the metrics when those are on."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        log_requests: bool = False,
+        log_client_address: bool = False,
+        record_metrics: bool = False,
+    ) -> None:
         self.app = app
+        self.log_requests = log_requests
+        self.log_client_address = log_client_address
+        self.record_metrics = record_metrics
+
+    def _request_id(self, scope: Scope) -> str:
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                if _INCOMING_ID.fullmatch(value):
+                    return bytes(value).decode()
+                break
+        return f"{_PROCESS_TAG}{next(_request_numbers):x}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request_id = f"{_PROCESS_TAG}{next(_request_numbers):x}"
+        request_id = self._request_id(scope)
         scope["tandem.request_id"] = request_id
+        token = request_id_var.set(request_id)
+        try:
+            if kind == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self._http(scope, receive, send, request_id)
+        finally:
+            request_id_var.reset(token)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "websocket.accept":
+                metrics.WS_CONNECTIONS_OPENED.inc()
+            await send(message)
+
+        await self.app(scope, receive, counting_send if self.record_metrics else send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", request_id.encode()))
@@ -47,7 +100,48 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            if self.log_requests or self.record_metrics:
+                self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        template = route_template(scope)
+        method = scope.get("method", "")
+        if self.record_metrics:
+            metrics.HTTP_REQUESTS.inc(1, method, template, str(status))
+            metrics.HTTP_LATENCY.observe(elapsed, method, template)
+        if self.log_requests and access_log.isEnabledFor(logging.INFO):
+            extra: dict[str, object] = {
+                "method": method,
+                "route": template,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            }
+            if self.log_client_address and scope.get("client"):
+                extra["client"] = scope["client"][0]
+            access_log.info("request", extra=extra)
+
+
+def route_template(scope: Scope) -> str:
+    """``/api/rooms/{room_id}/messages``, never the raw path: paths carry ids.
+
+    A route of an included router knows its path without the router's prefix; the prefix
+    is the static part of the raw path before the part the route's pattern matches.
+    """
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    regex = getattr(route, "path_regex", None)
+    if not path or regex is None:
+        return "unmatched"
+    raw: str = scope.get("path", "")
+    if regex.match(raw):
+        return str(path)
+    for index, char in enumerate(raw):
+        if char == "/" and index > 0 and regex.match(raw[index:]):
+            return raw[:index] + str(path)
+    return str(path)
 
 
 class BodySizeLimitMiddleware:

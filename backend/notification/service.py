@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.models import Account
 from backend.core.db import Database
+from backend.core.erasure import ErasureContext
 from backend.core.errors import InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.notification import push
@@ -428,3 +429,29 @@ async def delete_for_account(session: AsyncSession, account_id: uuid.UUID) -> in
     for table in (NotificationCounter, NotificationPreference, PushSubscription):
         await session.exec(delete(table).where(col(table.account_id) == account_id))
     return int(getattr(removed, "rowcount", 0) or 0)
+
+
+async def erase_notifications(session: AsyncSession, erased: ErasureContext) -> None:
+    """Her feed goes with her account (listed in backend/privacy/hooks.py)."""
+    erased.count("notifications", await delete_for_account(session, erased.account_id))
+
+
+async def export_notifications(session: AsyncSession, account_id: uuid.UUID) -> Any:
+    """Her feed as she reads it."""
+    reader = await reader_of(session, account_id)
+    rows = (
+        await session.exec(
+            select(Notification)
+            .where(Notification.account_id == account_id)
+            .order_by(col(Notification.seq))
+        )
+    ).all()
+    return [
+        {
+            "kind": n.kind,
+            "text": render(n.template, json.loads(n.params), reader.language, reader.time_zone),
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+        }
+        for n in rows
+    ]

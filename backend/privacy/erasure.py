@@ -196,6 +196,7 @@ async def erase_rooms(session: AsyncSession, erased: ErasureContext) -> None:
             author_id=None,
             client_id=None,
             deleted_at=now,
+            changed_at=now,
             deleted_by=None,
             delete_reason=None,
         )

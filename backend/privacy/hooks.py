@@ -9,8 +9,10 @@ eraser that raises a TandemError refuses the erasure (e.g. a safeguarding hold).
 """
 
 from backend.core.erasure import Eraser
+from backend.notification import service as notification_service
 from backend.privacy import erasure, export
 from backend.privacy.export import Exporter
+from backend.safeguarding import data_rights as safeguarding_data
 
 # Section name in the export file -> the function that fills it.
 EXPORTERS: dict[str, Exporter] = {
@@ -21,6 +23,8 @@ EXPORTERS: dict[str, Exporter] = {
     "rooms": export.export_rooms,
     "safety": export.export_safety,
     "peer_work": export.export_peerwork,
+    "safeguarding": safeguarding_data.export_safeguarding,
+    "notifications": notification_service.export_notifications,
 }
 
 ERASERS: list[Eraser] = [
@@ -31,6 +35,8 @@ ERASERS: list[Eraser] = [
     erasure.erase_safety,
     erasure.erase_peerwork,
     erasure.erase_sign_in,
-    # Other domains go here (safeguarding, notifications), before erase_account.
+    safeguarding_data.erase_safeguarding,
+    notification_service.erase_notifications,
+    # Other domains go here, before erase_account.
     erasure.erase_account,
 ]

@@ -190,7 +190,13 @@ async def apply_retention(session: AsyncSession) -> dict[str, int]:
             await session.exec(
                 update(RoomMessage)
                 .where(col(RoomMessage.id).in_(ids))
-                .values(body="", client_id=None, deleted_at=now, delete_reason=RETENTION_REASON)
+                .values(
+                    body="",
+                    client_id=None,
+                    deleted_at=now,
+                    changed_at=now,
+                    delete_reason=RETENTION_REASON,
+                )
             )
             removed[setting.room_kind] = removed.get(setting.room_kind, 0) + len(ids)
     if removed:

@@ -86,6 +86,7 @@ class RoomMessage(SQLModel, table=True):
     __tablename__ = "room_message"
     __table_args__ = (
         UniqueConstraint("room_id", "seq"),
+        Index("ix_room_message_room_changed", "room_id", "changed_at"),
         # A resent frame with the same client id finds the message it already made.
         UniqueConstraint("room_id", "author_id", "client_id"),
     )
@@ -103,6 +104,8 @@ class RoomMessage(SQLModel, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_by: uuid.UUID | None = Field(default=None)
     delete_reason: str | None = Field(default=None, max_length=500)
+    # Last edit, deletion or release: what a resuming client asks about (changes_since).
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MessageRevision(SQLModel, table=True):

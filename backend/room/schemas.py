@@ -248,6 +248,9 @@ class SubscribeFrame(Input):
     type: Literal["subscribe"]
     # Room id -> the last sequence number the client holds (0 for none).
     rooms: dict[uuid.UUID, Annotated[int, Field(ge=0)]] = Field(max_length=500)
+    # The server_time of her previous subscription: edits and deletions made since, to
+    # messages she already holds, are sent again as message_updated.
+    changes_since: AwareDatetime | None = None
 
 
 class UnsubscribeFrame(Input):

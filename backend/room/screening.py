@@ -4,6 +4,7 @@ functions called from anywhere find them without an extra argument.
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,18 +15,29 @@ from backend.room.models import RoomKind
 
 @dataclass(frozen=True)
 class Draft:
-    """A member's message about to be stored under ``seq``."""
+    """A member's message about to be stored."""
 
     room_id: uuid.UUID
     room_kind: RoomKind
-    seq: int
     author_id: uuid.UUID
     text: str
 
 
+# Told the stored message's sequence number, in the same transaction (flags, evidence).
+AfterStore = Callable[[AsyncSession, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Screened:
+    text: str
+    after_store: AfterStore | None = None
+
+
 class MessageScreen(Protocol):
-    async def __call__(self, session: AsyncSession, draft: Draft) -> str:
-        """The text to store: the draft's, or the same with parts withheld."""
+    async def __call__(self, session: AsyncSession, draft: Draft) -> Screened:
+        """The text to store (the draft's, or with parts withheld), and what to record
+        once it has its number. Runs before the room is locked: posting in a busy room
+        must not wait on it."""
         ...
 
 
@@ -44,10 +56,10 @@ def unbind_screen(database_url: str) -> None:
     _screens.pop(_key(database_url), None)
 
 
-async def screen(session: AsyncSession, draft: Draft) -> str:
+async def screen(session: AsyncSession, draft: Draft) -> Screened:
     bind = session.get_bind()
     url = bind.engine.url.render_as_string(hide_password=False)
     found = _screens.get(_key(url))
     if found is None:
-        return draft.text
+        return Screened(draft.text)
     return await found(session, draft)

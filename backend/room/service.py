@@ -723,16 +723,20 @@ async def _store_message(
     client_id: str | None = None,
     reply_to: int | None = None,
 ) -> tuple[RoomMessage, bool]:
+    screened: screening.Screened | None = None
+    if kind is MessageKind.TEXT and author_id is not None:
+        if client_id is not None and await _stored_already(session, room_id, author_id, client_id):
+            # A resend: no second screening (it would flag the same words twice).
+            pass
+        else:
+            room_kind = RoomKind((await get_room_row(session, room_id)).kind)
+            screened = await screening.screen(
+                session, screening.Draft(room_id, room_kind, author_id, body)
+            )
+            body = screened.text
     room = await _lock_room(session, room_id)
     if client_id is not None:
-        existing = (
-            await session.exec(
-                select(RoomMessage)
-                .where(RoomMessage.room_id == room_id)
-                .where(RoomMessage.author_id == author_id)
-                .where(RoomMessage.client_id == client_id)
-            )
-        ).first()
+        existing = await _stored_already(session, room_id, author_id, client_id)
         if existing is not None:
             return existing, True
     if reply_to is not None and reply_to > room.last_seq:
@@ -740,11 +744,6 @@ async def _store_message(
             "That message does not exist in this room.", fields={"reply_to": "No such message."}
         )
     room.last_seq += 1
-    if kind is MessageKind.TEXT and author_id is not None:
-        body = await screening.screen(
-            session,
-            screening.Draft(room_id, RoomKind(room.kind), room.last_seq, author_id, body),
-        )
     message = RoomMessage(
         room_id=room_id,
         seq=room.last_seq,
@@ -757,6 +756,8 @@ async def _store_message(
     )
     session.add_all([room, message])
     await session.flush()
+    if screened is not None and screened.after_store is not None:
+        await screened.after_store(session, message.seq)
     public = message_public(message, author_pseudonym)
     events.publish_on_commit(
         session,
@@ -828,6 +829,18 @@ async def set_notify_level(
     return _room_public(access.room, member)
 
 
+async def _stored_already(
+    session: AsyncSession, room_id: uuid.UUID, author_id: uuid.UUID | None, client_id: str
+) -> RoomMessage | None:
+    statement = (
+        select(RoomMessage)
+        .where(RoomMessage.room_id == room_id)
+        .where(RoomMessage.author_id == author_id)
+        .where(RoomMessage.client_id == client_id)
+    )
+    return (await session.exec(statement)).first()
+
+
 async def post_message(
     session: AsyncSession,
     actor: Actor,
@@ -888,6 +901,8 @@ async def post_system_message(
 def _publish_update(
     session: AsyncSession, message: RoomMessage, pseudonym: str | None
 ) -> MessagePublic:
+    message.changed_at = utc_now()
+    session.add(message)
     public = message_public(message, pseudonym)
     events.publish_on_commit(
         session,
@@ -1195,6 +1210,31 @@ async def load_live_state(
             state.kinds[room_id] = RoomKind(kind)
             state.heads[room_id] = last_seq
     return state
+
+
+# A little before the client's mark, so a clock a few seconds apart between app processes
+# loses nothing: a change sent twice is harmless (clients replace the message by seq).
+CHANGES_MARGIN = timedelta(seconds=10)
+
+
+async def changes_since(
+    session: AsyncSession, room_id: uuid.UUID, *, up_to_seq: int, since: datetime, limit: int
+) -> list[MessagePublic] | None:
+    """Messages she already holds (seq <= up_to_seq) edited or deleted since ``since``, in
+    seq order; None when there are more than ``limit`` (she reloads her history)."""
+    statement = (
+        select(RoomMessage)
+        .where(RoomMessage.room_id == room_id)
+        .where(col(RoomMessage.changed_at) > since - CHANGES_MARGIN)
+        .where(col(RoomMessage.seq) <= up_to_seq)
+        .order_by(col(RoomMessage.seq))
+        .limit(limit + 1)
+    )
+    changed = list((await session.exec(statement)).all())
+    if len(changed) > limit:
+        return None
+    names = await pseudonyms(session, [m.author_id for m in changed])
+    return [message_public(m, names.get(m.author_id) if m.author_id else None) for m in changed]
 
 
 async def room_heads(session: AsyncSession, room_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

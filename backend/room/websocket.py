@@ -27,6 +27,7 @@ from backend.auth.capabilities import Grants
 from backend.auth.dependencies import SESSION_COOKIE, Actor
 from backend.auth.lookup import LiveSession, SignedInAccount, held, live, signed_in
 from backend.auth.models import Account, AuthSession
+from backend.core import metrics
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.errors import NotFound, TandemError
@@ -38,6 +39,7 @@ from backend.room.broker import Broker
 from backend.room.models import RoomKind
 from backend.room.schemas import (
     FeedResumeFrame,
+    MessagePublic,
     PingFrame,
     ReadFrame,
     SendFrame,
@@ -210,6 +212,8 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        if code == CLOSE_SLOW_CONSUMER:
+            metrics.WS_SLOW_CONSUMERS.inc()
         self.hub.unregister(self)
         for task in list(self.tasks):
             task.cancel()
@@ -490,9 +494,11 @@ class Hub:
             log.exception("could not handle a room event")
 
     def _on_message(self, room_id: uuid.UUID, out: Outgoing) -> None:
+        metrics.ROOM_MESSAGES.inc()
         connections = self.rooms.get(room_id)
         if not connections:
             return
+        metrics.ROOM_DELIVERIES.inc(len(connections))
         for connection in list(connections):
             connection.deliver(room_id, out)
 
@@ -843,6 +849,9 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
     hub = connection.hub
     limit = hub.settings.ws_backlog_limit
     accepted: list[tuple[uuid.UUID, RoomKind, int, int]] = []
+    # Edits and deletions she missed, per room; None = too many, reload the history.
+    changed: dict[uuid.UUID, list[MessagePublic] | None] = {}
+    server_time = utc_now()
     async with hub.db.session(write=False) as session:
         actor = await _current_actor(connection, session, write=False)
         if actor is None:
@@ -855,7 +864,12 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
                 connection.error("not_found", "No such room.", room_id=str(room_id))
                 continue
             head = access.room.last_seq
-            accepted.append((room_id, access.kind, min(last, head), head))
+            held = min(last, head)
+            accepted.append((room_id, access.kind, held, head))
+            if frame.changes_since is not None and held > 0:
+                changed[room_id] = await room_service.changes_since(
+                    session, room_id, up_to_seq=held, since=frame.changes_since, limit=limit
+                )
     if connection.closing:
         return
     for room_id, kind, last, head in accepted:
@@ -866,8 +880,28 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
         connection.kinds[room_id] = kind
         hub.join_room(connection, room_id)
         connection.offer_data(
-            {"type": "subscribed", "room_id": str(room_id), "last_seq": last, "head_seq": head}
+            {
+                "type": "subscribed",
+                "room_id": str(room_id),
+                "last_seq": last,
+                "head_seq": head,
+                "server_time": server_time.isoformat(),
+            }
         )
+        if room_id in changed:
+            updates = changed[room_id]
+            if updates is None:
+                connection.offer_data(
+                    {
+                        "type": "changes_too_many",
+                        "room_id": str(room_id),
+                        "message": "Many messages changed meanwhile; reload the history.",
+                    }
+                )
+            else:
+                for update in updates:
+                    out = Outgoing("message_updated", update.model_dump(mode="json"))
+                    connection.offer(out.for_reader(connection.blocked))
         if behind:
             connection.offer_data(
                 {

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, status
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability
-from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, require
+from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, per_account, require
 from backend.core.dependencies import DbSession
 from backend.core.errors import Forbidden
 from backend.core.jsonbody import StrictJSONRoute
@@ -73,7 +73,12 @@ def _restriction_out(row: Restriction) -> RestrictionOut:
 # ---------------------------------------------------------------- for every member
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=MyReportOut)
+@router.post(
+    "/reports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MyReportOut,
+    dependencies=[Depends(per_account("reports"))],
+)
 async def file_report(body: ReportIn, actor: SelfActor, session: DbSession) -> MyReportOut:
     """Report a person, a message or a room. The person reported is never told who."""
     report = await service.file_report(

@@ -7,7 +7,7 @@ safeguarding officer releases it (a rule admins can switch off).
 import uuid
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.dependencies import Actor
@@ -19,7 +19,7 @@ from backend.membership.models import Membership, MemberStatus
 from backend.room import service as room_service
 from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomMessage
 from backend.room.rules import PRIVATE_KINDS
-from backend.room.screening import Draft
+from backend.room.screening import Draft, Screened
 from backend.safeguarding import service as cases
 from backend.safeguarding.models import CaseEvidence, SignalRuleSetting
 from moderation import signals
@@ -63,13 +63,13 @@ async def set_rule(
     )
 
 
-async def _newcomers_among_readers(
+async def _has_newcomer_reader(
     session: AsyncSession, room_id: uuid.UUID, author_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """Members of the room, other than the author, who are not members of the community yet
-    (self-registered people have no membership row until something needs one)."""
-    rows = await session.exec(
-        select(RoomMember.account_id, Membership.status)
+) -> bool:
+    """Whether someone in the room, other than the author, is not a member of the community
+    yet (self-registered people have no membership row until something needs one)."""
+    statement = (
+        select(RoomMember.id)
         .join(
             Membership,
             col(Membership.account_id) == col(RoomMember.account_id),
@@ -78,13 +78,21 @@ async def _newcomers_among_readers(
         .where(RoomMember.room_id == room_id)
         .where(RoomMember.account_id != author_id)
         .where(RoomMember.state == MemberState.ACTIVE.value)
+        .where(
+            or_(
+                col(Membership.status).is_(None),
+                col(Membership.status).in_(NEWCOMER_STATUSES),
+            )
+        )
+        .limit(1)
     )
-    return [a for a, status in rows.all() if status is None or status in NEWCOMER_STATUSES]
+    return (await session.exec(statement)).first() is not None
 
 
 async def _flag(
     session: AsyncSession,
     draft: Draft,
+    seq: int,
     *,
     severity: Severity,
     evidence: list[tuple[str, str]],
@@ -105,7 +113,7 @@ async def _flag(
             CaseEvidence(
                 case_id=case.id,
                 room_id=draft.room_id,
-                seq=draft.seq,
+                seq=seq,
                 author_id=draft.author_id,
                 author_pseudonym=names.get(draft.author_id, ""),
                 body=body,
@@ -119,7 +127,7 @@ async def _flag(
 
 
 async def _activity_signals(
-    session: AsyncSession, draft: Draft, disabled: frozenset[str], newcomers: list[uuid.UUID]
+    session: AsyncSession, draft: Draft, disabled: frozenset[str]
 ) -> list[signals.ActivitySignal]:
     """The author's private messages of the last week, as the activity rules read them."""
     now = utc_now()
@@ -173,13 +181,15 @@ async def _activity_signals(
     )
 
 
-async def screen_draft(session: AsyncSession, draft: Draft) -> str:
+async def screen_draft(session: AsyncSession, draft: Draft) -> Screened:
     """Flag what the rules find, withhold phone numbers from newcomers; return what to store."""
     disabled = await disabled_rules(session)
     found = signals.screen_message(draft.text, disabled=disabled)
-    newcomers = await _newcomers_among_readers(session, draft.room_id, draft.author_id)
+    newcomers = bool(signals.find_phone_numbers(draft.text)) and await _has_newcomer_reader(
+        session, draft.room_id, draft.author_id
+    )
     withheld = signals.withhold_phone_numbers(
-        draft.text, room_has_newcomers=bool(newcomers), disabled=disabled
+        draft.text, room_has_newcomers=newcomers, disabled=disabled
     )
     evidence = [(hit.rule_id, ", ".join(e.excerpt for e in hit.evidence)) for hit in found]
     severity = max((SEVERITY[hit.severity] for hit in found), default=Severity.LOW)
@@ -187,7 +197,7 @@ async def screen_draft(session: AsyncSession, draft: Draft) -> str:
         evidence.append((WITHHOLD_RULE, ", ".join(part.original for part in withheld.withheld)))
         severity = max(severity, Severity.MEDIUM)
     if draft.room_kind in PRIVATE_KINDS and (draft.room_kind is not RoomKind.MENTORING):
-        for activity in await _activity_signals(session, draft, disabled, newcomers):
+        for activity in await _activity_signals(session, draft, disabled):
             already = (
                 await session.exec(
                     select(CaseEvidence.id)
@@ -201,9 +211,14 @@ async def screen_draft(session: AsyncSession, draft: Draft) -> str:
                     (activity.rule_id, f"{len(activity.recipient_ids)} people in a short time")
                 )
                 severity = max(severity, SEVERITY[activity.severity])
-    if evidence:
-        await _flag(session, draft, severity=severity, evidence=evidence, body=draft.text)
-    return withheld.text if withheld.withheld else draft.text
+    text = withheld.text if withheld.withheld else draft.text
+    if not evidence:
+        return Screened(text)
+
+    async def record(session: AsyncSession, seq: int) -> None:
+        await _flag(session, draft, seq, severity=severity, evidence=evidence, body=draft.text)
+
+    return Screened(text, record)
 
 
 async def release(session: AsyncSession, actor: Actor, evidence_id: uuid.UUID) -> bool:

@@ -29,6 +29,7 @@ NOT_PAGES = (
     "/healthz",
     "/readyz",
     "/assets/",
+    "/metrics",
 )
 
 

@@ -14,7 +14,7 @@ from moderation.signals import rules as r
 from moderation.signals.text import screen_message
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "moderation" / "data"
-SPLITS = ("dev", "heldout", "fresh", "blind", "blind2")
+SPLITS = ("dev", "heldout", "fresh", "blind", "blind2", "blind3")
 
 # The label a message carries -> the rule expected to catch it.
 CATEGORY_RULES: dict[str, str] = {
@@ -96,7 +96,7 @@ def load(path: Path) -> list[LabelledMessage]:
 
 
 def load_split(split: str) -> list[LabelledMessage]:
-    """The packaged labelled set ``dev`` or ``heldout``."""
+    """One packaged labelled set, by name (see ``SPLITS``)."""
     return load(DATA_DIR / f"labelled_messages_{split}.tsv")
 
 

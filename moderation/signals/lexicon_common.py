@@ -26,6 +26,9 @@ APP = (
             r"insta(?:gram)?|ig",
             r"(?:facebook |fb )?messenger|facebook|fb",
             r"viber|tik ?tok|we ?chat|kik|imo|discord|threema|skype|botim|line app",
+            # Named by colour to slip past filters: "the green app", "l'app verde".
+            r"(?:the )?(?:green|blue) app|app(?:li)? (?:verde|verte|azzurra|blu)"
+            r"|(?:la )?aplicacion verde|aplicatia verde",
         )
     )
     + r")(?:\b|(?=\W))"

@@ -21,7 +21,8 @@ LEXICON = lexicon(
             r"\b<YOUR> (?:(?:phone|mobile|cell|private|personal|new|real|whatsapp) )?"
             r"(?:number|numba|nummer|num|nr|digits|contact details|contact|deets)\b"
             r"(?! one\b| 1\b| of\b)",
-            r"\b(?:give|send|share|text|pass|drop|leave|tell|dm|pm|write|gimme)(?: <ME>)"
+            r"\b(?:(?:give|send|share|text|pass|drop|leave|tell|dm|pm|write|gimme)(?: <ME>)"
+            r"|gimme|lemme (?:get|have))"
             r"(?: <YOUR>| a| the)? (?:phone|mobile|cell|cellphone|tel|number|digits)\b",
             r"\b(?:what'?s|what is|whats) <YOUR> (?:\w+ )?(?:number|phone|mobile|cell|digits)\b",
             r"\b(?:got|have|has|get) (?:a|an|any) (?:phone |mobile |cell )?(?:number|num) "
@@ -56,9 +57,9 @@ LEXICON = lexicon(
             r"\b(?:closest|nearest|near|next) to (?:you|u|your place|ur place|where you live)\b",
             r"\bwhere (?:are|r) (?:you|u) (?:based|located|staying|living)\b",
             (
+                # Not stops or stations: "which stop do you get off at" asks the way.
                 r"\b(?:which|what) (?:area|part of (?:town|the city)|neighbou?rhood|district"
-                r"|metro stop|bus stop|stop|station|zone|borough|suburb|street|hotel|shelter"
-                r"|hostel)\b",
+                r"|zone|borough|suburb|street|hotel|shelter|hostel)\b",
                 r"\b(?:you|u|your|ur)\b",
             ),
             r"\bwhere (?:do|did|d'?|are|r) <YOU> (?:live|living|stay|staying|sleep|sleeping|work"
@@ -76,6 +77,15 @@ LEXICON = lexicon(
             r"[^.!?]{0,25}\b(?:you|u|you're|youre|ur)\b",
             r"\b(?:send|share|drop|give)(?: me)? <YOUR> (?:live )?location\b",
             r"\bwhere (?:can|could) (?:i|we) (?:find|meet|see|pick up|visit) <YOU>\b",
+            # A question or request about the reader's own street, building or area.
+            r"\bname of <YOUR> (?:street|road|building|block|estate|neighbou?rhood|area|hood"
+            r"|shelter|hostel|hotel|school|village)\b",
+            r"\b(?:tell|give|send|text|dm|pm|what'?s|whats|what is|which is) (?:me )?<YOUR>"
+            r" (?:street|road|building|block|estate|neighbou?rhood|area|hood|postcode|post code"
+            r"|house number|flat number|door number|room number)\b(?! like\b)",
+            r"\bwhere (?:do|did|are|r) <YOU> (?:\w+ ){1,2}?(?:live|living|stay|staying|sleep"
+            r"|sleeping|crash|crashing|work|working)\b",
+            r"\bwhere (?:do|are|r) <YOU> (?:crash|crashing)\b",
         ),
         r.STREET_ADDRESS: (
             # "40 minutes from my place" is not an address: no small words between.
@@ -110,6 +120,22 @@ LEXICON = lexicon(
             r"\b(?:pay|paid|pays) (?:in )?cash\b|\bcash in hand\b",
             r"\b\d[\d.,]* ?(?:€|eur|euros?|£|pounds?|\$|dollars?)? ?(?:a|per|/|each) "
             r"(?:month|week|day|night|hour)\b",
+            # A go-between: introducing the reader to whoever hires.
+            r"\b(?:introduce|connect|put|hook) <YOU>(?: up)?(?: in touch)? (?:to|with)"
+            r" (?:the |my |a |this |his |her |their )?(?:owner|boss|manager|employer|agency"
+            r"|agent|recruiter|guy|man|lady|people|contact)\b",
+            (
+                r"\b(?:lodging|accommodation|housing|board|room and board|a room|bed)"
+                r" (?:is |are )?(?:included|provided|free|sorted|on site|on top)\b"
+                r"|\b(?:with|plus|including) (?:lodging|accommodation|housing|board|a room)\b",
+                # Offered to the reader, not sought by the writer ("any job with a room?").
+                r"\b(?:you|u|your|ur|boss|owner|employer|hiring)\b",
+            ),
+            r"\beasy (?:job|jobs|work|gigs?|shifts?)\b",
+            (
+                r"\b(?:are |r )?(?:you|u) (?:interested|in|up for it|down)\s*\?",
+                r"\b(?:job|jobs|work|gig|gigs|shifts?|modelling|modeling|hiring|paid|pay|cash)\b",
+            ),
         ),
         r.TRAVEL_OFFER: (
             r"\b(?:room|bed|place to stay|a place|flat|accommodation|housing) for (?:you|u)\b",
@@ -120,14 +146,17 @@ LEXICON = lexicon(
                 r"\b(?:pays|i'll pay|we'll pay|will pay|i pay|we pay|covers|i'll cover|i'll buy"
                 r"|i buy|will buy|on me|on us|for free)\b",
             ),
-            r"\b(?:i|we|i'll|we'll|he|she|they|my \w+)(?:'ll| will| can| could| would)? (?:pay"
-            r"|cover|buy|book|get|arrange|sort out|sort|organi[sz]e|send|handle|take care of)"
+            r"\b(?:i|we|i'll|we'll|he|she|they|my \w+)(?:'ll| will| can| could| would)? (?:pays?"
+            r"|covers?|buys?|books?|get|gets|arranges?|sort out|sorts?|organi[sz]es?|sends?"
+            r"|handles?|take care of)"
             r"(?: for| you)? (?:<YOUR>|the|a|you a|u a)(?: \w+){0,3}? (?:tickets?|flights?|plane"
             r"|travel|trip|journey|bus|train)\b",
             r"\b(?:flights?|travel|tickets?|journey|trip|transport|flat|room|housing|accommodation"
             r"|lodging|food|meals) (?:and \w+ )?(?:is |are )?(?:covered|paid|included|provided"
             r"|free|on me|on us|taken care of|sorted)\b",
             r"\b(?:you )?just come(?: here| over)? and (?:we|i)\b",
+            r"\b(?:you|u) can (?:stay|sleep|crash|live) (?:at (?:mine|my|ours|our)|with (?:me|us)"
+            r"|upstairs|in my|in our|at my)\b",
         ),
         r.DOCUMENTS_OFFER: (
             r"\b(?:get|make|fix|arrange|sort) (?:you|u) (?:a |an |the |your |some )?(?:\w+ )?"
@@ -154,6 +183,17 @@ LEXICON = lexicon(
             r"|advance|lend) <YOU> (?:some |the )?(?:money|cash|\d+|a loan|an advance)\b",
             r"\b(?:easy|quick|fast|good) (?:money|cash)\b",
             r"\b(?:pay|give) (?:me|it) back (?:later|when|with|by|once|after)\b",
+            r"\b(?:i|we)(?:'ll| will| can| could| would|'d)? (?:take care of|cover|handle"
+            r"|sort out|sort|help (?:you |u )?(?:out )?with|chip in for) (?:the|your|ur) (?:rent"
+            r"|bills?|debts?|deposit|loan|fines?)\b",
+            (
+                r"\b(?:i|we)(?:'ll| will| can| could| would|'d)? (?:pay|clear|settle) (?:off )?"
+                r"the (?:rent|bills?|debts?|deposit|loan)\b",
+                r"\b(?:you|u|your|ur)\b",
+            ),
+            r"\b(?:spot|float|front|sub) (?:you|u)\b",
+            r"\b(?:no rush|no hurry|whenever|when(?:ever)? (?:you|u) can)\b[^.!?]{0,20}"
+            r"\bpay(?:ing)? (?:me |it )?back\b",
         ),
     },
     negation=(

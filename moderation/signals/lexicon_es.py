@@ -53,6 +53,12 @@ LEXICON = lexicon(
             r"\ben (?:que|cual) (?:calle|barrio|zona|hotel|piso|centro|edificio|residencia"
             r"|albergue|planta) (?:vives|estas|trabajas|duermes|te quedas|vivis)\b",
             r"\b(?:mandame|pasame|dame|comparte) (?:tu )?ubicacion\b",
+            # A question or request about the reader's own street, building or area.
+            r"\bnombre de (?:tu|su|vuestra|vuestro) (?:calle|barrio|edificio|residencia"
+            r"|albergue|pueblo|colegio|hotel|urbanizacion|bloque)\b",
+            r"\b(?:dime|dame|pasame|mandame|escribeme|cual es|como se llama) (?:tu|su) (?:calle"
+            r"|barrio|edificio|portal|bloque|residencia|albergue|urbanizacion|codigo postal)\b"
+            r"(?! favorit| preferid)",
         ),
         r.STREET_ADDRESS: (
             r"\b(?:calle|c/|avenida|avda|plaza|paseo|camino|carrer|ronda|travesia|glorieta"
@@ -80,6 +86,19 @@ LEXICON = lexicon(
             r"\bcontratan? (?:en|a)\b",
             r"\b(?:trabajo|trabajar|empleo) (?:en el extranjero|fuera)\b",
             r"\b\d[\d.,]* ?(?:€|eur|euros?)? (?:al|a la|por) (?:mes|semana|dia|noche|hora)\b",
+            # A go-between: introducing the reader to whoever hires.
+            r"\b(?:te|os) (?:pongo|pondre|presento|meto) (?:en contacto (?:directo )?)?(?:con|a"
+            r"|al) (?:el |la |mi |un |una )?(?:dueno|duena|jefe|jefa|patron|patrona|encargad[oa]"
+            r"|agencia|empresario|contacto|tio)\b",
+            (
+                r"\bcon (?:alojamiento|habitacion|vivienda|casa y comida|comida y alojamiento)\b",
+                # Offered to the reader, not sought by the writer.
+                r"\b(?:te|ti|tu|os|jefe|jefa|dueno|patron|contrat\w*)\b",
+            ),
+            r"\bse gana (?:muy |mucho |bastante )?(?:bien|mucho|pasta|dinero)\b",
+            r"\b(?:busco|buscamos|contrato|contratamos|necesito|necesitamos) (?:a )?(?:unas "
+            r"|algunas )?(?:chicas|mujeres|camareras|internas|bailarinas|modelos|azafatas"
+            r"|masajistas)\b",
         ),
         r.TRAVEL_OFFER: (
             r"\bte (?:ofrezco|doy|busco|consigo) (?:una |un )?(?:habitacion|cama|cuarto|piso"
@@ -121,9 +140,15 @@ LEXICON = lexicon(
             r"\b(?:dinero|plata|pasta) (?:facil|rapido)\b",
             r"\b(?:me lo|me los|me la) (?:devuelves|devolveras|devuelvas|pagas|pagaras)\b",
             r"\b(?:necesitas|te hace falta) (?:dinero|plata|pasta)\b",
+            r"\b(?:pagar|adelantar|prestar|cubrir|dar)te (?:yo )?(?:el|la|los|las|tu|tus)"
+            r" (?:alquiler|fianza|deudas?|facturas?|renta|habitacion)\b",
+            r"\b(?:pago|pagar|cubro|cubrir|adelanto) (?:yo )?(?:tu|tus) (?:alquiler|fianza"
+            r"|deudas|facturas)\b",
+            r"\bte ayudo (?:yo )?con (?:el|la|los|las|tu|tus) (?:alquiler|fianza|deudas?"
+            r"|facturas?)\b",
         ),
     },
-    negation=r"\b(?:nunca|jamas|nadie)\b|\bno\b(?! dudes| dudeis| te preocupes)",
+    negation=r"\b(?:nunca|jamas|nadie)\b|\bno\b(?! dudes| dudeis| te preocupes| hay prisa)",
     stopwords="el los las y es que por no mi tu con una para del te me estoy donde como "
     "al lo se muy pero ya",
 )

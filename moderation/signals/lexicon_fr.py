@@ -48,8 +48,9 @@ LEXICON = lexicon(
                 r"\b(?:tu|t'|te|ton|ta|tes|vous)\b",
             ),
             (
+                # Not stops or stations: "vous descendez a quel arret" asks the way.
                 r"\b(?:quel|quelle|dans quel|dans quelle) (?:foyer|quartier|coin|zone|rue|hotel"
-                r"|centre|arrondissement|station|arret|residence)\b",
+                r"|centre|arrondissement|residence|cite)\b",
                 r"\b(?:tu|t'|te|vous|ton|ta)\b",
             ),
             r"\bou (?:tu es|t'es|es tu|tu te trouves|te trouves tu|vous etes|tu vis|tu creches)\b",
@@ -63,6 +64,13 @@ LEXICON = lexicon(
             r"\b(?:quel|quelle|dans quel|dans quelle) (?:quartier|rue|hotel|foyer|centre|batiment"
             r"|residence|immeuble|etage) (?:tu|vous|t'|es tu|habites|est ce que)",
             r"\b(?:envoie|donne|partage|file)(?: moi)? ta (?:position|localisation|loc)\b",
+            # A question or request about the reader's own street, building or area.
+            r"\b(?:nom|numero) de (?:ta|ton|votre) (?:rue|quartier|foyer|immeuble|batiment"
+            r"|residence|hotel|ecole|cite|village|bloc)\b",
+            r"\b(?:c'est quoi|c quoi|quel est|quelle est|dis moi|donne moi|dites moi|ecris moi)"
+            r" (?:ton|ta|votre) (?:rue|quartier|coin|foyer|immeuble|batiment|residence|cite"
+            r"|code postal|etage|bloc|hotel)\b(?! prefere| favori)",
+            r"\bou (?:ca |est ce que )?(?:tu |t')?(?:creches|pionces|squattes|dors|loges)\b",
         ),
         r.STREET_ADDRESS: (
             r"\b\d{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|av|bd|boulevard|place|allee|impasse"
@@ -95,6 +103,24 @@ LEXICON = lexicon(
             r"\b(?:logee?s? (?:et )?nourrie?s?|nourrie?s? (?:et )?logee?s?)\b",
             r"\b(?:travail|boulot|job|emploi) a l'etranger\b",
             r"\b\d[\d .,]* ?(?:€|eur|euros?|balles)? (?:par|/) (?:mois|semaine|jour|nuit|heure)\b",
+            # A go-between: introducing the reader to whoever hires.
+            r"\b(?:te|t'|vous) ?(?:mets|mettrai|met|mettre|presente|presenterai|presenter)"
+            r" (?:en (?:contact|relation|lien) )?(?:avec|a) (?:le |la |mon |ma |un |une |l')?"
+            r"(?:patron|patronne|boss|chef|proprio|proprietaire|gerant|gerante|agence|employeur"
+            r"|mec|gars|type|contact)\b",
+            (
+                r"\b(?:bien logee?s?|avec (?:logement|hebergement|une chambre)|(?:logement"
+                r"|hebergement) (?:fourni|inclus|compris|offert|assure|gratuit)|logee?s? (?:sur"
+                r" place|gratuitement|gratos))\b",
+                # Offered to the reader, not sought by the writer.
+                r"\b(?:tu|te|t'|toi|vous|patron|patronne|employeur|recrute|embauche)\b",
+            ),
+            (
+                r"\b(?:pas declaree?|non declaree?|au noir|au black)\b",
+                r"\b(?:taf|boulot|travail|job|bosser|travailler|emploi|salon|bar|patron|gagne)",
+            ),
+            r"\b(?:on |je )(?:cherche|recrute|embauche) (?:des |de )?(?:jeunes |jolies )?"
+            r"(?:filles|femmes|serveuses|hotesses|danseuses|masseuses)\b",
         ),
         r.TRAVEL_OFFER: (
             r"\b(?:je t'offre|je te propose|je te donne|j'ai) (?:une |un )?(?:chambre|lit|logement"
@@ -150,6 +176,13 @@ LEXICON = lexicon(
             r"\b(?:tu|vous) (?:me )?(?:rembourseras|rembourserez|rendras|rendrez|paieras"
             r"|payeras)\b",
             r"\b(?:t'as|tu as|vous avez) besoin d'argent\b",
+            r"\b(?:je|j'|on)(?: (?:peux|vais|pourrais|veux|peut|va))? ?(?:te |t')?(?:payer|paie"
+            r"|paye|regler|regle|avancer|avance|couvrir|prendre en charge) (?:ton|ta|tes|votre"
+            r"|vos) (?:loyer|factures?|dettes?|caution|chambre)\b",
+            r"\b<TOYOU> ?(?:avancer|avance|preter|prete|donner|donne|filer|file) (?:l'argent"
+            r"|les sous|le fric|les thunes|ce qu'il (?:te |vous )?faut)\b",
+            r"\b(?:t'aider|je t'aide|vous aider|je vous aide) (?:pour|avec) (?:le|ton|ta|tes"
+            r"|les|votre) (?:loyer|factures?|dettes?|caution)\b",
         ),
     },
     negation=(

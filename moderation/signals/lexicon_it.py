@@ -43,7 +43,8 @@ LEXICON = lexicon(
             ),
             r"\bdove (?:ti trovi|sei adesso|sei ora|alloggi)\b",
             (
-                r"\b(?:in|a) (?:che|quale) (?:zona|quartiere|parte della citta|via|fermata"
+                # Not stops: "a che fermata scendete" asks the way.
+                r"\b(?:in|a) (?:che|quale) (?:zona|quartiere|parte della citta|via"
                 r"|struttura|comunita|casa)\b",
                 r"\b(?:tu|ti|tuo|tua|stai|abiti|sei|vivi)\b",
             ),
@@ -54,6 +55,12 @@ LEXICON = lexicon(
             r"\b(?:in|a) (?:che|quale|quali) (?:via|zona|quartiere|struttura|albergo|hotel"
             r"|comunita|casa|piano|palazzo|centro) (?:abiti|stai|vivi|lavori|sei|dormi|alloggi)\b",
             r"\b(?:mandami|dammi|condividi) (?:la )?(?:tua )?posizione\b",
+            # A question or request about the reader's own street, building or area.
+            r"\bnome (?:della|del|dello) (?:tua|tuo|vostra|vostro) (?:via|strada|quartiere"
+            r"|palazzo|paese|struttura|comunita|albergo|scuola|condominio)\b",
+            r"\b(?:dimmi|dammi|mandami|scrivimi|qual e|quale e|com'e) (?:la tua|il tuo|la vostra"
+            r"|il vostro) (?:via|strada|quartiere|zona|palazzo|civico|struttura|comunita|cap"
+            r"|condominio)\b(?! preferit)",
         ),
         r.STREET_ADDRESS: (
             r"\b(?:via|viale|piazza|piazzale|corso|vicolo|largo|strada|contrada|borgo)"
@@ -81,6 +88,22 @@ LEXICON = lexicon(
             r"\b(?:lavoro|lavorare) all'estero\b",
             r"\bassum(?:e|ono) (?:in|a|all')",
             r"\b\d[\d.,]* ?(?:€|eur|euro)? (?:al|a|per) (?:mese|settimana|giorno|notte|ora)\b",
+            # A go-between: introducing the reader to whoever hires.
+            r"\b(?:ti|vi) (?:metto|mettero|faccio conoscere|presento|faccio parlare)"
+            r" (?:in contatto (?:diretto )?)?(?:con|col|coi|a|al|alla) (?:il |la |un |una |mio "
+            r"|mia |l')?(?:padrone|padrona|capo|titolare|datore|proprietari[oa]|agenzia|gestore"
+            r"|tizio|contatto)\b",
+            (
+                r"\b(?:vitto|alloggio)(?: e (?:vitto|alloggio))? (?:compreso|inclus[oa]|pagat[oa]"
+                r"|gratis|offert[oa]|garantit[oa])\b|\bcon (?:vitto|alloggio)\b",
+                # Offered to the reader, not sought by the writer.
+                r"\b(?:ti|te|tu|tuo|vi|padron\w*|titolare|assum\w*)\b",
+            ),
+            r"\b(?:paga|stipendio|guadagno) (?:ottim[oa]|altissim[oa]|alt[oa]|buon[oa])\b"
+            r"|\b(?:ottima|buona|alta) paga\b",
+            r"\b(?:lavoro|lavoretto|lavori|lavoretti) facil[ei]\b",
+            r"\b(?:cerco|cerchiamo|assumo|assumiamo) (?:delle |alcune |qualche )?(?:giovani "
+            r"|belle )?(?:ragazze|donne|cameriere|ballerine|hostess|modelle|massaggiatrici)\b",
         ),
         r.TRAVEL_OFFER: (
             r"\bti (?:offro|do|trovo) (?:un |una )?(?:posto letto|stanza|camera|letto"
@@ -126,9 +149,15 @@ LEXICON = lexicon(
             r"\b(?:soldi|denaro|guadagni?) facil[ei]\b",
             r"\b(?:me li|me lo|mi) (?:restituisci|ridai|ridarai|rendi|restituirai|ripaghi)\b",
             r"\bti (?:servono|serve) (?:dei )?soldi\b",
+            r"\b(?:pagar|anticipar|prestar|coprir|saldar)ti (?:io )?(?:l'|il |la |le |i |tuo "
+            r"|tua |tuoi )?(?:affitto|bollette?|debiti?|caparra|spese|stanza|conti?)\b",
+            r"\b(?:pago|pagare|copro|coprire|saldo|saldare|anticipo) (?:io )?(?:il tuo|la tua"
+            r"|i tuoi|le tue) (?:affitto|bollette|debiti|caparra)\b",
+            r"\bti aiuto (?:io )?(?:con|per) (?:l'|il |la |le |i )?(?:affitto|bollette|debiti"
+            r"|caparra)\b",
         ),
     },
-    negation=r"\b(?:mai|nessuno)\b|\bnon\b(?! esitare| esiti)",
+    negation=r"\b(?:mai|nessuno)\b|\bnon\b(?! esitare| esiti| c'e fretta| ce fretta)",
     stopwords="il lo gli e di che per non sono mi ti ho una della con mio tuo dove come "
     "sei hai ci si anche questo",
 )

@@ -52,6 +52,11 @@ LEXICON = lexicon(
             r"\b(?:pe|in) ce (?:strada|cartier|zona|hotel|centru|bloc|camin|etaj|adapost)"
             r" (?:stai|locuiesti|lucrezi|dormi|esti)\b",
             r"\b(?:trimite mi|da mi|spune mi) (?:locatia|adresa|pozitia)\b",
+            # A question or request about the reader's own street, building or area.
+            r"\bnumele (?:strazii|cartierului|blocului|hotelului|centrului|caminului|satului"
+            r"|scolii) (?:tale|tau|voastre|vostru)\b",
+            r"\b(?:spune mi|zi mi|scrie mi|da mi|care e|care este) (?:strada|cartierul|blocul"
+            r"|adresa|zona|caminul|centrul) (?:ta|tau|voastra|vostru)\b",
         ),
         r.STREET_ADDRESS: (
             r"\b(?:strada|str\.?|bulevardul|bulevard|b dul|calea|aleea|soseaua|sos\.?|piata"
@@ -80,6 +85,18 @@ LEXICON = lexicon(
             r"\bangajeaza (?:in|la)\b",
             r"\b(?:munca|lucru) in strainatate\b",
             r"\b\d[\d.,]* ?(?:€|eur|euro|lei)? (?:pe|la) (?:luna|saptamana|zi|noapte|ora)\b",
+            # A go-between: introducing the reader to whoever hires.
+            r"\b(?:te|va) (?:pun|bag|voi pune|pot pune) in (?:legatura|contact) cu (?:patron\w*"
+            r"|sef\w*|angajator\w*|agenti\w*|firma|omul|un om|proprietar\w*|cineva)\b",
+            r"\b(?:iti|va) prezint (?:pe )?(?:patron\w*|sef\w*|angajator\w*|proprietar\w*)",
+            (
+                r"\bcu cazare\b|\bcazare (?:inclusa|asigurata|gratuita|platita)\b",
+                # Offered to the reader, not sought by the writer.
+                r"\b(?:te|iti|ti|tu|va|patron\w*|sef\w*|angaj\w*)\b",
+            ),
+            r"\bcastig(?:ul)? (?:bun|mare|frumos|sigur)\b|\bcastigi (?:bine|mult|frumos)\b",
+            r"\b(?:caut|cautam|angajez) (?:niste |cateva )?(?:fete|femei|ospatarite|dansatoare"
+            r"|modele|maseuze)\b",
         ),
         r.TRAVEL_OFFER: (
             r"\b(?:iti|ti) (?:ofer|dau|gasesc) (?:o |un )?(?:camera|pat|cazare|casa"
@@ -120,9 +137,10 @@ LEXICON = lexicon(
             r"\bbani (?:usori|rapizi)\b",
             r"\b(?:mi i|imi|mi) (?:dai|dati|returnezi|inapoiezi) (?:banii )?(?:inapoi|cand)\b",
             r"\bai nevoie de bani\b",
+            r"\bte ajut (?:eu )?cu (?:banii|bani|chiria|datoriile|facturile|garantia)\b",
         ),
     },
-    negation=r"\b(?:niciodata|nimeni|nimanui)\b|\bnu\b(?! ezita)",
+    negation=r"\b(?:niciodata|nimeni|nimanui)\b|\bnu\b(?! ezita| i graba| e graba| e nicio graba)",
     stopwords="si este e nu sa pe la cu de in mi am ce unde meu tau o un pentru ai esti "
     "mai sunt iti imi",
 )

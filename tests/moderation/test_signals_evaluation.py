@@ -1,9 +1,10 @@
 """Precision and recall of the text rules on the labelled sets (see docs/signals.md).
 
-``dev``, ``heldout``, ``fresh`` and ``blind`` have all shaped the rules by now, so the
-target is asserted on them as a regression guard. ``blind2`` was written after the last
-change to the rules and scored once: its figures are the honest estimate on unseen
-phrasing, and they are below the target.
+``dev``, ``heldout``, ``fresh``, ``blind`` and ``blind2`` have all shaped the rules by
+now, so the target is asserted on them as a regression guard. ``blind3`` was written
+before the last change to the rules, not used to tune them, and scored once: its
+figures are the estimate on unseen phrasing (an optimistic one: the same person wrote
+the set and the rules, see docs/signals.md).
 """
 
 from collections import Counter
@@ -13,7 +14,7 @@ import pytest
 from moderation.signals.evaluate import SPLITS, evaluate, load_split
 from moderation.signals.text import LANGUAGES
 
-TUNED_SPLITS = ("dev", "heldout", "fresh", "blind")
+TUNED_SPLITS = ("dev", "heldout", "fresh", "blind", "blind2")
 
 
 def test_the_labelled_sets_are_large_enough() -> None:
@@ -41,12 +42,12 @@ def test_target_on_sets_the_rules_were_shaped_on(split: str) -> None:
 
 
 def test_unseen_set_figures_are_printed() -> None:
-    score = evaluate(load_split("blind2")).overall
+    score = evaluate(load_split("blind3")).overall
     print(
-        f"\nblind2 (unseen): precision {score.precision:.3f} recall {score.recall:.3f}"
+        f"\nblind3 (unseen): precision {score.precision:.3f} recall {score.recall:.3f}"
         f" (tp {score.tp}, fp {score.fp}, fn {score.fn}, tn {score.tn})"
     )
-    # Measured once when the set was written; this guards against silent regressions
-    # and must be raised, never lowered, when the rules improve.
-    assert score.recall >= 0.35
-    assert score.precision >= 0.75
+    # Measured once, with rules v4: 41 of 45 risky flagged, 3 of 90 innocent flagged.
+    # This guards against silent regressions; raise it, never lower it.
+    assert score.recall >= 41 / 45
+    assert score.precision >= 41 / 44

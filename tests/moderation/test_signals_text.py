@@ -98,6 +98,49 @@ class TestScreenMessage:
     def test_everyday_talk_is_not_flagged(self, text: str) -> None:
         assert fired(text) == set()
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # Seeking work, not offering it.
+            "je cherche du travail avec logement, quelqu'un a une idée ?",
+            "cerco lavoro stagionale con alloggio, qualcuno sa dove chiedere?",
+            "busco trabajo con alojamiento, alguna idea?",
+            "caut de lucru cu cazare, știe cineva ceva?",
+            # Where someone comes from, favourite places, the way to a stop.
+            "Which town are you from originally? I'm from Iasi",
+            "in che città sei nata? io a Palermo",
+            "din ce oraș ești de fel? eu din Bacău",
+            "What's your street like, is it quiet at night?",
+            "c'est quoi ton quartier préféré à Paris pour se balader ?",
+            "dime tu calle favorita de Madrid para pasear",
+            "Which stop do you get off at for the community centre?",
+            # Introductions by the people whose job it is.
+            "asistenta m-a pus în legătură cu un avocat",
+            "ti metto in contatto con l'assistente sociale, lei sa tutto",
+            # "no rush" is not a negation of what follows.
+            "nu e grabă, spune-mi când poți veni la grup",
+        ],
+    )
+    def test_near_misses_of_the_structural_patterns(self, text: str) -> None:
+        assert fired(text) == set()
+
+    @pytest.mark.parametrize(
+        ("text", "rule_id"),
+        [
+            ("what's ur postcode babe", "location.home_or_work_request"),
+            ("écris-moi le nom de ton foyer", "location.home_or_work_request"),
+            ("qual è il tuo civico? passo io", "location.home_or_work_request"),
+            ("I'll connect you with my boss, he's hiring", "offer.job"),
+            ("os pongo en contacto con el encargado, pagan en mano", "offer.job"),
+            ("chat on the blue app?", "contact.app_handle_request"),
+            ("I can cover your bills till you find something", "offer.money"),
+            ("je peux régler tes factures, tu verras plus tard", "offer.money"),
+            ("te ajut eu cu garanția, nu-i grabă să mi-i dai înapoi", "offer.money"),
+        ],
+    )
+    def test_structural_patterns(self, text: str, rule_id: str) -> None:
+        assert rule_id in fired(text)
+
 
 class TestContactDetails:
     @pytest.mark.parametrize(

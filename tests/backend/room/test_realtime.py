@@ -173,6 +173,51 @@ class TestOrderAndResume:
         assert [f for f in await sock.quiet(0.2) if f["type"] == "message"] == []
         await sock.close()
 
+    async def test_resume_replays_edits_and_deletions_made_while_away(
+        self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
+    ) -> None:
+        ioana, lina, _ = await people(app, http)
+        room = await make_room(http, ioana)
+        await join(http, lina, room)
+        for i in range(4):
+            await post(http, ioana, room, f"message {i}")
+        await http.patch(
+            f"/api/rooms/{room}/messages/1", json={"body": "edited before"}, headers=ioana.auth
+        )
+        sock = await open_socket(server, http, lina)
+        await sock.send({"type": "subscribe", "rooms": {str(room): 0}})
+        subscribed = await sock.recv_type("subscribed")
+        mark = subscribed["server_time"]
+        assert seqs(await sock.messages(4)) == [1, 2, 3, 4]
+        await sock.close()
+        edited = await http.patch(
+            f"/api/rooms/{room}/messages/2", json={"body": "fixed a typo"}, headers=ioana.auth
+        )
+        assert edited.status_code == 200
+        deleted = await http.delete(f"/api/rooms/{room}/messages/3", headers=ioana.auth)
+        assert deleted.status_code == 200
+        await post(http, ioana, room, "new while away")
+
+        sock = await open_socket(server, http, lina)
+        await sock.send({"type": "subscribe", "rooms": {str(room): 4}, "changes_since": mark})
+        frames = await sock.quiet(0.5)
+        updates = [f for f in frames if f["type"] == "message_updated"]
+        # The two changes made while away arrive, as they are now. The edit made just before
+        # her mark comes again too: the server looks a few seconds further back, so clocks
+        # apart between app processes lose nothing (a repeated update is harmless).
+        assert [(u["seq"], u["body"], u["deleted"]) for u in updates] == [
+            (1, "edited before", False),
+            (2, "fixed a typo", False),
+            (3, "", True),
+        ]
+        assert seqs([f for f in frames if f["type"] == "message"]) == [5]
+        # Without a mark nothing is replayed (older clients keep working).
+        await sock.close()
+        sock = await open_socket(server, http, lina)
+        await sock.subscribe({room: 5})
+        assert [f for f in await sock.quiet(0.3) if f["type"] == "message_updated"] == []
+        await sock.close()
+
     async def test_too_far_behind_is_told_to_page_over_http(
         self, app: FastAPI, start_server: StartServer
     ) -> None:

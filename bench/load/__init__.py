@@ -1,0 +1,1 @@
+"""The bounded load run (python -m bench.load); figures in deploy/README.md."""

@@ -1,0 +1,1 @@
+"""How Tandem runs for real; topology.py brings the deployed shape up on one machine."""
