@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres test-topology load lint fmt types imports migrate revision demo bench clean
+.PHONY: screenshots run test test-sqlite test-postgres test-topology load lint fmt types imports migrate revision demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,3 +76,7 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Refresh the phone-width screenshots in docs/screenshots (the browser tests take them).
+screenshots: $(VENV)/.installed-test
+	TANDEM_SCREENSHOTS=1 $(BIN)/pytest tests/browser -p no:cacheprovider -q
