@@ -20,6 +20,16 @@ CONNECT_BATCH = 100
 PAD = "x" * 80
 
 
+def _stamp(seconds: float) -> str:
+    value = int(seconds * 1_000_000)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while value:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+    return out or "0"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -55,7 +65,9 @@ class Target:
         return ws
 
     def frame(self, room: str, i: int) -> str:
-        body = f"{i}|{time.perf_counter():.6f}|{PAD}"
+        # The send time in base 36: a long run of digits reads as a phone number to the
+        # screening rules, which would hold it back from newcomers.
+        body = f"{i}|{_stamp(time.perf_counter())}|{PAD}"
         if self.kind == "tandem":
             return json.dumps(
                 {"type": "send", "room_id": room, "client_id": uuid.uuid4().hex, "body": body}
@@ -80,11 +92,11 @@ async def _receive(ws: ClientConnection, index: int, sink: Receivers) -> None:
             if data.get("type") != "message":
                 continue
             now = time.perf_counter()
-            number, sent, _ = data["body"].split("|", 2)
+            number, stamp, _ = data["body"].split("|", 2)
             sink.delivered += 1
             sink.last_at = now
             if sink.record:
-                sink.latencies.append(now - float(sent))
+                sink.latencies.append(now - int(stamp, 36) / 1_000_000)
             sink.counts[(index, int(number))] += 1
     except asyncio.CancelledError:
         raise
