@@ -53,6 +53,8 @@ STORED_WORDS = (
     N_("This page does not exist."),
     N_("You do not have permission to do this."),
     N_("That pseudonym and password do not match an account."),
+    N_("A content warning is at most 80 characters."),
+    N_("Content warnings are for support groups and working groups."),
     N_("interviewing"),
     N_("voting"),
     N_("approved"),
