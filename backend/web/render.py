@@ -54,6 +54,7 @@ STORED_WORDS = (
     N_("You do not have permission to do this."),
     N_("That pseudonym and password do not match an account."),
     N_("A content warning is at most 80 characters."),
+    N_("Tick the box to confirm you read the list."),
     N_("Content warnings are for support groups and working groups."),
     N_("interviewing"),
     N_("voting"),
