@@ -99,3 +99,61 @@ class TestCascade:
         refused = await browser.post(f"/safety/cases/{case_id}/cascade", data={"confirm": "yes"})
         assert refused.status_code == 403
         assert (await browser.get("/safety")).status_code == 403
+
+
+class TestNotificationPreferences:
+    async def test_she_switches_kinds_off_sets_quiet_hours_and_pauses(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await sign_in(client, member)
+        shown = await client.get("/notifications/preferences")
+        assert shown.status_code == 200
+        assert "no-store" in shown.headers["cache-control"]
+        # Safety kinds: shown on, with no control that could send them as off.
+        assert 'value="safety.restriction_applied"' not in shown.text
+        assert "Limits on your account" in shown.text
+        assert "always on" in shown.text
+        everything_but_votes = [
+            k["kind"]
+            for k in (await client.get("/api/notifications/preferences")).json()["kinds"]
+            if k["can_switch_off"] and not k["kind"].startswith("vote.")
+        ]
+        saved = await client.post(
+            "/notifications/preferences",
+            data={
+                "on": everything_but_votes,
+                "quiet_start": "22:00",
+                "quiet_end": "07:30",
+                "paused_until": "2099-01-02T09:00",
+            },
+        )
+        assert saved.status_code == 303
+        prefs = (await client.get("/api/notifications/preferences")).json()
+        off = {k["kind"] for k in prefs["kinds"] if not k["enabled"]}
+        assert off == {"vote.opened", "vote.reminder", "vote.outcome"}
+        assert (prefs["quiet_start_minute"], prefs["quiet_end_minute"]) == (22 * 60, 7 * 60 + 30)
+        assert prefs["paused_until"].startswith("2099-01-02")
+        page = await client.get("/notifications/preferences")
+        assert 'value="22:00"' in page.text
+        assert 'value="2099-01-02T09:00"' in page.text
+        assert 'value="vote.opened">' in page.text  # unticked
+        assert 'value="room.mention" checked' in page.text
+
+        resumed = await client.post("/notifications/preferences", data={"resume": "yes"})
+        assert resumed.status_code == 303
+        prefs = (await client.get("/api/notifications/preferences")).json()
+        assert prefs["paused_until"] is None
+        assert prefs["quiet_start_minute"] == 22 * 60  # the rest stays as it was
+
+    async def test_half_a_quiet_window_is_refused_next_to_the_field(
+        self, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await sign_in(client, member)
+        refused = await client.post(
+            "/notifications/preferences", data={"on": "room.mention", "quiet_start": "22:00"}
+        )
+        assert refused.status_code == 422
+        assert 'id="quiet_hours-error"' in refused.text
+        bad = await client.post("/notifications/preferences", data={"quiet_start": "late"})
+        assert bad.status_code == 422
+        assert "Give a time such as 22:00." in bad.text
