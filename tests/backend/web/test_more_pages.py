@@ -157,3 +157,76 @@ class TestNotificationPreferences:
         bad = await client.post("/notifications/preferences", data={"quiet_start": "late"})
         assert bad.status_code == 422
         assert "Give a time such as 22:00." in bad.text
+
+
+class TestOrganisationsAndRoles:
+    async def test_the_admin_adds_an_organisation_and_a_taken_name_is_shown(
+        self, client: httpx.AsyncClient, admin: Person
+    ) -> None:
+        await sign_in(client, admin)
+        assert 'href="/admin/organisations"' in (await client.get("/admin")).text
+        added = await client.post(
+            "/admin/organisations", data={"name": "  Casa  Aurora ", "kind": "employer"}
+        )
+        assert added.status_code == 303
+        listed = await client.get("/admin/organisations")
+        assert "<strong>Casa Aurora</strong> — Employs peer workers" in listed.text
+        api = (await client.get("/api/organisations")).json()
+        assert [(o["name"], o["kind"]) for o in api] == [("Casa Aurora", "employer")]
+        taken = await client.post(
+            "/admin/organisations", data={"name": "casa aurora", "kind": "both"}
+        )
+        assert taken.status_code == 409
+        assert 'id="name-error"' in taken.text
+        assert 'value="casa aurora"' in taken.text
+        short = await client.post("/admin/organisations", data={"name": "x", "kind": "both"})
+        assert short.status_code == 422
+
+    async def test_the_admin_grants_and_takes_back_roles_by_pseudonym(
+        self, client: httpx.AsyncClient, admin: Person, member: Person
+    ) -> None:
+        await sign_in(client, admin)
+        org = (
+            await client.post(
+                "/api/organisations", json={"name": "Casa Aurora", "kind": "employer"}
+            )
+        ).json()["id"]
+        nobody = await client.get("/admin/roles", params={"pseudonym": "Nobody Here"})
+        assert "Nobody has this pseudonym." in nobody.text
+        found = await client.get("/admin/roles", params={"pseudonym": "lina"})
+        assert "Roles of Lina" in found.text
+        action = f"/admin/roles/{member.id}"
+        assert f'action="{action}"' in found.text
+
+        granted = await client.post(action, data={"role": "facilitator", "organisation_id": ""})
+        assert granted.status_code == 303
+        assert granted.headers["location"] == "/admin/roles?pseudonym=Lina&saved=1"
+        # An organisation's role needs the organisation: said next to the field.
+        refused = await client.post(action, data={"role": "coordinator", "organisation_id": ""})
+        assert refused.status_code == 422
+        assert 'id="organisation_id-error"' in refused.text
+        await client.post(action, data={"role": "coordinator", "organisation_id": org})
+        grants = (await client.get(f"/api/accounts/{member.id}/roles")).json()
+        held = {(g["role"], g["organisation_id"]) for g in grants}
+        assert {("facilitator", None), ("coordinator", org)} <= held
+
+        page = await client.get("/admin/roles", params={"pseudonym": "Lina"})
+        facilitator = next(g["id"] for g in grants if g["role"] == "facilitator")
+        revoke = f"/admin/roles/{member.id}/{facilitator}/revoke"
+        assert f'action="{revoke}"' in page.text
+        assert (await client.post(revoke)).status_code == 303
+        grants = (await client.get(f"/api/accounts/{member.id}/roles")).json()
+        assert "facilitator" not in {g["role"] for g in grants}
+
+    async def test_the_same_checks_as_the_api(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person, officer: Person
+    ) -> None:
+        await sign_in(client, member)
+        assert (await client.get("/admin/organisations")).status_code == 403
+        assert (await client.get("/admin/roles", params={"pseudonym": "Lina"})).status_code == 403
+        refused = await client.post(f"/admin/roles/{member.id}", data={"role": "admin"})
+        assert refused.status_code == 403
+        created = await client.post("/admin/organisations", data={"name": "Mine", "kind": "both"})
+        assert created.status_code == 403
+        grants = await client.get(f"/api/accounts/{member.id}/roles", headers=officer.auth)
+        assert grants.status_code == 403
