@@ -78,12 +78,20 @@ def test_language_switch(people: People, site: Site) -> None:
 
 
 MAIN_PAGES = {
-    "Lina": ["/", "/rooms", "/sessions", "/membership", "/account", "/notifications"],
+    "Lina": [
+        "/",
+        "/rooms",
+        "/sessions",
+        "/membership",
+        "/account",
+        "/notifications",
+        "/notifications/preferences",
+    ],
     "Ioana": ["/votes", "/rooms"],
     "Farah": ["/card", "/membership"],
     "Joy": ["/work"],
     "Claire": ["/coordination"],
-    "Amara": ["/admin"],
+    "Amara": ["/admin", "/admin/organisations", "/admin/roles?pseudonym=Joy"],
     "Noor": ["/safety", "/account"],
 }
 
@@ -236,6 +244,7 @@ def test_a_content_warning_keeps_the_message_folded_until_opened(
     text = warned.get_by_text("What I lived through on the road north")
     expect(text).to_be_hidden()
     assert warned.get_attribute("open") is None
+    assert not _serious(blessing)
     warned.locator("summary").click()
     expect(text).to_be_visible()
     screenshot(blessing, "room-content-warning")
