@@ -218,7 +218,13 @@ async def post_message(
 ) -> MessagePosted:
     """Idempotent on ``client_id``: a resend answers 200 with the message stored the first time."""
     message, duplicate = await room_service.post_message(
-        session, actor, room_id, client_id=body.client_id, body=body.body, reply_to=body.reply_to
+        session,
+        actor,
+        room_id,
+        client_id=body.client_id,
+        body=body.body,
+        reply_to=body.reply_to,
+        content_warning=body.content_warning,
     )
     if duplicate:
         response.status_code = status.HTTP_200_OK

@@ -99,6 +99,8 @@ class RoomMessage(SQLModel, table=True):
     kind: str = Field(default=MessageKind.TEXT.value, max_length=16)
     body: str = Field(sa_column=Column(Text, nullable=False))
     reply_to_seq: int | None = Field(default=None)
+    # A few words the reader sees before the text, which stays folded until she opens it.
+    content_warning: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -13,6 +13,7 @@ from moderation.restrictions import Effect
 
 MAX_MESSAGE_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
+MAX_CONTENT_WARNING_CHARS = 80
 # Below this many answers a facilitator sees only the count: a handful of answers could
 # be matched to the people who came.
 MIN_FEEDBACK_RESPONSES = 3
@@ -27,6 +28,11 @@ SELF_JOIN_KINDS = frozenset({RoomKind.SUPPORT_GROUP, RoomKind.ANNOUNCEMENTS, Roo
 NEWCOMER_KINDS = frozenset({RoomKind.WELCOME, RoomKind.WELCOME_CHAT})
 # Written by facilitators and moderators only.
 BROADCAST_KINDS = frozenset({RoomKind.ANNOUNCEMENTS, RoomKind.WELCOME})
+# Where a member may put a content warning on her message: groups, where what she shares
+# about her past reaches many people who did not choose to read it now. In a one-to-one
+# room she can ask the other person first; announcements and the welcome room are
+# written by facilitators for everyone and have no place for such content.
+CONTENT_WARNING_KINDS = frozenset({RoomKind.SUPPORT_GROUP, RoomKind.WORKING_GROUP})
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,18 @@ def clean_body(body: str) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise ValueError(f"A message is at most {MAX_MESSAGE_CHARS} characters.")
     return text
+
+
+def clean_content_warning(text: str | None) -> str | None:
+    """One short line naming what the message is about, or None for no warning."""
+    if text is None:
+        return None
+    line = " ".join(text.split())
+    if not line:
+        return None
+    if len(line) > MAX_CONTENT_WARNING_CHARS:
+        raise ValueError(f"A content warning is at most {MAX_CONTENT_WARNING_CHARS} characters.")
+    return line
 
 
 def mentioned(body: str, pseudonyms: dict[uuid.UUID, str]) -> set[uuid.UUID]:

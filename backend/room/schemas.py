@@ -13,6 +13,15 @@ def _body(value: str) -> str:
     return rules.clean_body(value)
 
 
+def _warning(value: str | None) -> str | None:
+    return rules.clean_content_warning(value)
+
+
+ContentWarning = Annotated[
+    str | None,
+    Field(max_length=rules.MAX_CONTENT_WARNING_CHARS + 40),
+    AfterValidator(_warning),
+]
 MessageBody = Annotated[str, Field(max_length=rules.MAX_MESSAGE_CHARS + 200), AfterValidator(_body)]
 ClientId = Annotated[
     str,
@@ -96,6 +105,8 @@ class MessagePublic(Output):
     deleted: bool
     deleted_by_moderator: bool
     delete_reason: str | None
+    # Shown before the text, which a client keeps folded until the reader opens it.
+    content_warning: str | None = None
     # Her author is someone the reader blocked: the client shows it folded away.
     collapsed: bool = False
 
@@ -104,6 +115,8 @@ class MessageCreate(Input):
     client_id: ClientId
     body: MessageBody
     reply_to: int | None = Field(default=None, ge=1)
+    # Support and working groups only (rules.CONTENT_WARNING_KINDS).
+    content_warning: ContentWarning = None
 
 
 class MessagePosted(Output):
@@ -264,6 +277,7 @@ class SendFrame(Input):
     client_id: ClientId
     body: MessageBody
     reply_to: int | None = Field(default=None, ge=1)
+    content_warning: ContentWarning = None
 
 
 class ReadFrame(Input):

@@ -119,6 +119,7 @@ def message_public(
         deleted=deleted,
         deleted_by_moderator=deleted and message.deleted_by not in (None, message.author_id),
         delete_reason=message.delete_reason,
+        content_warning=None if deleted else message.content_warning,
         collapsed=collapsed,
     )
 
@@ -722,18 +723,29 @@ async def _store_message(
     kind: MessageKind,
     client_id: str | None = None,
     reply_to: int | None = None,
+    content_warning: str | None = None,
 ) -> tuple[RoomMessage, bool]:
-    screened: screening.Screened | None = None
+    screened: list[screening.Screened] = []
     if kind is MessageKind.TEXT and author_id is not None:
         if client_id is not None and await _stored_already(session, room_id, author_id, client_id):
             # A resend: no second screening (it would flag the same words twice).
             pass
         else:
             room_kind = RoomKind((await get_room_row(session, room_id)).kind)
-            screened = await screening.screen(
-                session, screening.Draft(room_id, room_kind, author_id, body)
+            screened.append(
+                await screening.screen(
+                    session, screening.Draft(room_id, room_kind, author_id, body)
+                )
             )
-            body = screened.text
+            body = screened[0].text
+            if content_warning is not None:
+                # The warning is read first and by everyone: it is screened like the text.
+                screened.append(
+                    await screening.screen(
+                        session, screening.Draft(room_id, room_kind, author_id, content_warning)
+                    )
+                )
+                content_warning = screened[1].text
     room = await _lock_room(session, room_id)
     if client_id is not None:
         existing = await _stored_already(session, room_id, author_id, client_id)
@@ -752,12 +764,14 @@ async def _store_message(
         kind=kind.value,
         body=body,
         reply_to_seq=reply_to,
+        content_warning=content_warning,
         created_at=utc_now(),
     )
     session.add_all([room, message])
     await session.flush()
-    if screened is not None and screened.after_store is not None:
-        await screened.after_store(session, message.seq)
+    for done in screened:
+        if done.after_store is not None:
+            await done.after_store(session, message.seq)
     public = message_public(message, author_pseudonym)
     events.publish_on_commit(
         session,
@@ -849,9 +863,11 @@ async def post_message(
     client_id: str,
     body: str,
     reply_to: int | None = None,
+    content_warning: str | None = None,
 ) -> tuple[MessagePublic, bool]:
     """Store a message and give it the room's next sequence number; the same client id
-    from the same author returns the message already stored (``True`` = duplicate)."""
+    from the same author returns the message already stored (``True`` = duplicate).
+    A content warning is taken in support and working groups only."""
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
     refusal = rules.post_refusal(
         access.kind,
@@ -863,6 +879,18 @@ async def post_message(
     if refusal is not None:
         raise Forbidden(_REFUSALS[refusal], code=refusal)
     text = rules.clean_body(body)
+    try:
+        warning = rules.clean_content_warning(content_warning)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), fields={"content_warning": str(exc)}) from exc
+    if warning is not None and access.kind not in rules.CONTENT_WARNING_KINDS:
+        raise InvalidInput(
+            "Content warnings are for support groups and working groups.",
+            fields={
+                "content_warning": "Content warnings are for support groups and working groups."
+            },
+            code="content_warning_not_here",
+        )
     message, duplicate = await _store_message(
         session,
         room_id=room_id,
@@ -872,6 +900,7 @@ async def post_message(
         kind=MessageKind.TEXT,
         client_id=client_id,
         reply_to=reply_to,
+        content_warning=warning,
     )
     if access.member is not None and message.seq > access.member.last_read_seq:
         access.member.last_read_seq = message.seq

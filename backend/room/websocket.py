@@ -964,6 +964,7 @@ async def _send(connection: Connection, frame: SendFrame) -> None:
             client_id=frame.client_id,
             body=frame.body,
             reply_to=frame.reply_to,
+            content_warning=frame.content_warning,
         )
     connection.offer_data(
         {

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from backend.web import membership, peerwork, rooms, safety
+from backend.web import admin, membership, notices, peerwork, rooms, safety
 from backend.web.endpoints import router
 from backend.web.errors import install_page_errors
 from backend.web.i18n import compile_all
@@ -33,4 +33,6 @@ def install_web(app: FastAPI) -> None:
     app.include_router(membership.router)
     app.include_router(peerwork.router)
     app.include_router(safety.router)
+    app.include_router(notices.router)
+    app.include_router(admin.router)
     install_page_errors(app)

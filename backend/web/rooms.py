@@ -59,6 +59,8 @@ async def room_page(
     status_code: int = 200,
     error: str | None = None,
     draft: str = "",
+    draft_warning: str = "",
+    fields: dict[str, str] | None = None,
 ) -> Response:
     room = await room_service.get_room(session, actor, room_id)
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
@@ -93,8 +95,12 @@ async def room_page(
         may_facilitate=rules.can_schedule_sessions(access.kind, access.view, actor.grants),
         client_id=uuid.uuid4().hex,
         error=error,
+        fields=fields or {},
         draft=draft,
+        draft_warning=draft_warning,
         max_chars=rules.MAX_MESSAGE_CHARS,
+        may_warn=access.kind in rules.CONTENT_WARNING_KINDS,
+        max_warning_chars=rules.MAX_CONTENT_WARNING_CHARS,
     )
 
 
@@ -125,9 +131,16 @@ async def post_message(
             MessageCreate,
             client_id=form.get("client_id") or uuid.uuid4().hex,
             body=form.get("body"),
+            content_warning=form.get("content_warning") or None,
         )
         message, _duplicate = await room_service.post_message(
-            session, actor, room_id, client_id=body.client_id, body=body.body, reply_to=None
+            session,
+            actor,
+            room_id,
+            client_id=body.client_id,
+            body=body.body,
+            reply_to=None,
+            content_warning=body.content_warning,
         )
     except TandemError as exc:
         await session.rollback()
@@ -139,7 +152,9 @@ async def post_message(
             room_id,
             status_code=exc.status_code,
             error=message_text,
+            fields={k: v for k, v in exc.fields.items() if k == "content_warning"},
             draft=form.get("body"),
+            draft_warning=form.get("content_warning"),
         )
     return see_other(f"/rooms/{room_id}#m-{message.seq}")
 

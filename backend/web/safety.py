@@ -305,6 +305,38 @@ async def queue(
         items=items,
         state=state,
         kinds=REPORT_KINDS,
+        under_review=await trust.under_review(session, actor),
+    )
+
+
+@dataclass(frozen=True)
+class CascadeView:
+    """What applying the cascade would do, in names, and who this case already marked."""
+
+    review: list[trust.TrustNode]
+    cards: list[str]
+    open_votes: int
+    marked: list[str]
+
+
+async def _cascade_view(
+    session: DbSession, actor: Actor, case_id: uuid.UUID, graph: trust.TrustGraph
+) -> CascadeView:
+    plan, votes = await trust.plan_cascade(session, actor, case_id)
+    names = {n.account_id: n.pseudonym for n in graph.nodes}
+    return CascadeView(
+        review=[n for n in graph.nodes if n.account_id in plan.review],
+        cards=sorted(
+            names.get(a, "an erased member")
+            for a in plan.admitted_with_help
+            if isinstance(a, uuid.UUID)
+        ),
+        open_votes=len(votes),
+        marked=[
+            name
+            for mark, name in await trust.under_review(session, actor)
+            if mark.case_id == case_id
+        ],
     )
 
 
@@ -313,8 +345,11 @@ async def _case_page(
 ) -> Response:
     found = await safeguarding_service.case_file(session, actor, case_id)
     graph = None
+    cascade = None
     if found.case.target_account_id is not None:
         graph = await trust.trust_graph(session, actor, found.case.target_account_id)
+        if found.case.infiltration_confirmed:
+            cascade = await _cascade_view(session, actor, case_id, graph)
     return page(
         request,
         "safety_case.html",
@@ -334,15 +369,23 @@ async def _case_page(
         edge_words=EDGE_WORDS,
         effect_words=EFFECT_WORDS,
         names_by_id={n.account_id: n.pseudonym for n in graph.nodes} if graph else {},
-        **extra,
+        cascade=cascade,
+        **{"applied": None, **extra},
     )
 
 
 @router.get("/safety/cases/{case_id}", response_class=HTMLResponse)
 async def case(
-    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession
+    request: Request,
+    case_id: uuid.UUID,
+    actor: Officer,
+    session: DbSession,
+    reviewed: int | None = None,
+    revoked: int = 0,
+    recounted: int = 0,
 ) -> Response:
-    return await _case_page(request, actor, session, case_id)
+    applied = (reviewed, revoked, recounted) if reviewed is not None else None
+    return await _case_page(request, actor, session, case_id, applied=applied)
 
 
 def _until(form: FormData) -> datetime | None:
@@ -445,6 +488,36 @@ async def decide(
             fields=exc.fields,
         )
     return see_other(f"/safety/cases/{case_id}?saved=1")
+
+
+@router.post("/safety/cases/{case_id}/cascade")
+async def apply_cascade(
+    request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
+) -> Response:
+    """The API's cascade, once she ticked that she read the list: revoking cards and voiding
+    ballots cannot be undone from here."""
+    if form.get("confirm") != "yes":
+        return await _case_page(
+            request,
+            actor,
+            session,
+            case_id,
+            status_code=422,
+            error="Some fields need attention.",
+            fields={"confirm": "Tick the box to confirm you read the list."},
+        )
+    try:
+        done = await trust.apply_cascade(session, actor, case_id)
+    except TandemError as exc:
+        await session.rollback()
+        return await _case_page(
+            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
+        )
+    counts = (len(done.marked_for_review), len(done.cards_revoked_for), len(done.votes_recounted))
+    return see_other(
+        f"/safety/cases/{case_id}?reviewed={counts[0]}&revoked={counts[1]}"
+        f"&recounted={counts[2]}#cascade"
+    )
 
 
 @router.post("/safety/cases/{case_id}/appeal-decision")

@@ -54,10 +54,16 @@
     var body = document.createElement("p");
     body.className = "body" + (m.deleted ? " muted" : "");
     body.textContent = m.deleted ? "—" : m.body;
-    if (m.collapsed) {
+    if (m.collapsed || (m.content_warning && !m.deleted)) {
+      // Folded until she opens it; nothing opens by itself.
       var details = document.createElement("details");
       var summary = document.createElement("summary");
-      summary.textContent = "…";
+      if (m.collapsed) {
+        summary.textContent = "…";
+      } else {
+        details.className = "warned";
+        summary.textContent = t("warning").replace("%s", m.content_warning);
+      }
       details.append(summary, body);
       li.append(meta, details);
     } else {
@@ -84,9 +90,15 @@
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   }
 
+  function frameFor(id) {
+    var frame = { type: "send", room_id: roomId, client_id: id, body: pending[id].body };
+    if (pending[id].warning) frame.content_warning = pending[id].warning;
+    return frame;
+  }
+
   function flush() {
     Object.keys(pending).forEach(function (id) {
-      send({ type: "send", room_id: roomId, client_id: id, body: pending[id].body });
+      send(frameFor(id));
     });
   }
 
@@ -140,20 +152,23 @@
   if (form) {
     form.addEventListener("submit", function (event) {
       var area = form.querySelector("textarea");
+      var cw = form.querySelector("[name=content_warning]");
       var body = area.value;
+      var warning = cw ? cw.value.trim() : "";
       if (!body.trim()) return;
       event.preventDefault();
       counter += 1;
       var id = "web-" + tab + "-" + counter;
       var li = element({ seq: 0, room_id: roomId, kind: "text", author: { id: me, pseudonym: "" },
-        body: body, created_at: new Date().toISOString() });
+        body: body, content_warning: warning || null, created_at: new Date().toISOString() });
       li.id = "";
       li.classList.add("pending");
       li.querySelector(".meta").textContent = t("sending");
       list.appendChild(li);
-      pending[id] = { body: body, element: li };
+      pending[id] = { body: body, warning: warning, element: li };
       area.value = "";
-      if (live) send({ type: "send", room_id: roomId, client_id: id, body: body });
+      if (cw) cw.value = "";
+      if (live) send(frameFor(id));
     });
   }
   document.addEventListener("visibilitychange", function () {

@@ -78,12 +78,20 @@ def test_language_switch(people: People, site: Site) -> None:
 
 
 MAIN_PAGES = {
-    "Lina": ["/", "/rooms", "/sessions", "/membership", "/account", "/notifications"],
+    "Lina": [
+        "/",
+        "/rooms",
+        "/sessions",
+        "/membership",
+        "/account",
+        "/notifications",
+        "/notifications/preferences",
+    ],
     "Ioana": ["/votes", "/rooms"],
     "Farah": ["/card", "/membership"],
     "Joy": ["/work"],
     "Claire": ["/coordination"],
-    "Amara": ["/admin"],
+    "Amara": ["/admin", "/admin/organisations", "/admin/roles?pseudonym=Joy"],
     "Noor": ["/safety", "/account"],
 }
 
@@ -209,6 +217,37 @@ def test_room_readable_and_usable_without_javascript(people: People, site: Site)
     page.fill("#body", "Written without JavaScript")
     page.click("#send-form button")
     expect(page.locator(".message", has_text="Written without JavaScript")).to_have_count(1)
+
+
+def test_a_content_warning_keeps_the_message_folded_until_opened(
+    people: People, site: Site
+) -> None:
+    blessing = people.signed_in("Blessing")
+    blessing.goto("/rooms")
+    blessing.locator("ul.rooms a", has_text="Tuesday circle").click()
+    expect(blessing.locator("#conn.live")).to_be_visible()
+    lina = people.signed_in("Lina")
+    lina.goto(blessing.url)
+    expect(lina.locator("#conn.live")).to_be_visible()
+    lina.fill("#body", "What I lived through on the road north")
+    lina.fill("#content-warning", "violence, the journey")
+    lina.click("#send-form button")
+    for page in (blessing, lina):
+        warned = page.locator("details.warned", has_text="violence, the journey").last
+        expect(warned).to_be_visible()
+        # In each reader's own language (Blessing reads Spanish).
+        expect(warned.locator("summary")).to_contain_text("violence, the journey")
+        # Live, as it arrived: folded, its words not on the screen.
+        expect(warned.get_by_text("What I lived through on the road north")).to_be_hidden()
+    blessing.reload()
+    warned = blessing.locator("details.warned", has_text="violence, the journey").last
+    text = warned.get_by_text("What I lived through on the road north")
+    expect(text).to_be_hidden()
+    assert warned.get_attribute("open") is None
+    assert not _serious(blessing)
+    warned.locator("summary").click()
+    expect(text).to_be_visible()
+    screenshot(blessing, "room-content-warning")
 
 
 def test_a_form_sent_twice_stores_one_message(site: Site) -> None:

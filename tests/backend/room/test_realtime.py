@@ -261,6 +261,39 @@ class TestOrderAndResume:
         assert [m["body"] for m in history.json()] == ["hello"]
         await sock.close()
 
+    async def test_a_content_warning_travels_with_the_message(
+        self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
+    ) -> None:
+        ioana, lina, _ = await people(app, http)
+        room = await make_room(http, ioana)
+        await join(http, lina, room)
+        sock = await open_socket(server, http, lina)
+        await sock.subscribe({room: 0})
+        await sock.send(
+            {
+                "type": "send",
+                "room_id": str(room),
+                "client_id": "cw",
+                "body": "what I lived through",
+                "content_warning": "violence",
+            }
+        )
+        (message,) = await sock.messages(1)
+        assert (message["body"], message["content_warning"]) == ("what I lived through", "violence")
+        await sock.send(
+            {
+                "type": "send",
+                "room_id": str(room),
+                "client_id": "cw2",
+                "body": "x",
+                "content_warning": "w" * 81,
+            }
+        )
+        error = await sock.recv_type("error")
+        assert error["code"] == "invalid_frame"
+        assert "content_warning" in error["fields"]
+        await sock.close()
+
 
 class TestAccessOnOpenConnections:
     async def test_cross_room_subscription_is_refused(

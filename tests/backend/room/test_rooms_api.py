@@ -342,6 +342,116 @@ class TestMessages:
         assert for_ioana.json()[0]["collapsed"] is False
 
 
+class TestContentWarnings:
+    async def test_stored_returned_and_folded_text_is_unchanged(
+        self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
+    ) -> None:
+        ioana, lina, joy = cast
+        group = await make_room(client, ioana, "support_group", "Circle")
+        await join(client, lina, group)
+        await join(client, joy, group)
+        url = f"/api/rooms/{group}/messages"
+        posted = await client.post(
+            url,
+            json={
+                "client_id": "cw1",
+                "body": "What happened that night",
+                "content_warning": "  violence,   the  journey ",
+            },
+            headers=lina.auth,
+        )
+        assert posted.status_code == 201, posted.text
+        assert posted.json()["message"]["content_warning"] == "violence, the journey"
+        plain = await post(client, joy, group, "Thank you for telling us")
+        assert plain["content_warning"] is None
+        history = (await client.get(url, headers=joy.auth)).json()
+        assert [(m["body"], m["content_warning"]) for m in history] == [
+            ("What happened that night", "violence, the journey"),
+            ("Thank you for telling us", None),
+        ]
+        # A blank warning is no warning.
+        blank = await client.post(
+            url, json={"client_id": "cw2", "body": "hi", "content_warning": " "}, headers=joy.auth
+        )
+        assert blank.json()["message"]["content_warning"] is None
+
+    async def test_also_in_working_groups(
+        self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
+    ) -> None:
+        ioana, _, _ = cast
+        working = await make_room(client, ioana, "working_group", "Outreach plans")
+        posted = await client.post(
+            f"/api/rooms/{working}/messages",
+            json={"client_id": "w", "body": "About last week", "content_warning": "an assault"},
+            headers=ioana.auth,
+        )
+        assert posted.status_code == 201
+        assert posted.json()["message"]["content_warning"] == "an assault"
+
+    async def test_at_most_80_characters(
+        self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
+    ) -> None:
+        ioana, _, _ = cast
+        group = await make_room(client, ioana)
+        url = f"/api/rooms/{group}/messages"
+        ok = await client.post(
+            url,
+            json={"client_id": "a", "body": "x", "content_warning": "w" * 80},
+            headers=ioana.auth,
+        )
+        assert ok.status_code == 201
+        long = await client.post(
+            url,
+            json={"client_id": "b", "body": "x", "content_warning": "w" * 81},
+            headers=ioana.auth,
+        )
+        assert long.status_code == 422
+        assert "80" in long.json()["error"]["fields"]["content_warning"]
+        history = (await client.get(url, headers=ioana.auth)).json()
+        assert len(history) == 1
+
+    async def test_refused_in_rooms_that_are_not_groups(
+        self, app: FastAPI, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
+    ) -> None:
+        ioana, lina, joy = cast
+        noor = await person_with(app, client, "Noor", Role.SAFEGUARDING)
+        board = await make_room(client, noor, "announcements", "Notices")
+        group = await make_room(client, ioana)
+        await join(client, lina, group)
+        await join(client, joy, group)
+        direct = await client.post(
+            "/api/direct-conversations", json={"account_id": str(joy.id)}, headers=lina.auth
+        )
+        direct_id = direct.json()["id"]
+        await client.post(f"/api/rooms/{direct_id}/accept", headers=joy.auth)
+        for room_id, person in ((board, noor), (direct_id, lina)):
+            refused = await client.post(
+                f"/api/rooms/{room_id}/messages",
+                json={"client_id": "r", "body": "hello", "content_warning": "loss"},
+                headers=person.auth,
+            )
+            assert refused.status_code == 422
+            error = refused.json()["error"]
+            assert error["code"] == "content_warning_not_here"
+            assert "content_warning" in error["fields"]
+            history = await client.get(f"/api/rooms/{room_id}/messages", headers=person.auth)
+            assert [m["body"] for m in history.json()] == []
+
+    async def test_gone_with_a_deleted_message(
+        self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
+    ) -> None:
+        ioana, _, _ = cast
+        group = await make_room(client, ioana)
+        posted = await client.post(
+            f"/api/rooms/{group}/messages",
+            json={"client_id": "d", "body": "x", "content_warning": "grief"},
+            headers=ioana.auth,
+        )
+        seq = posted.json()["message"]["seq"]
+        deleted = await client.delete(f"/api/rooms/{group}/messages/{seq}", headers=ioana.auth)
+        assert deleted.json()["content_warning"] is None
+
+
 class TestModeration:
     async def test_moderator_delete_is_a_tombstone_with_a_reason_and_is_audited(
         self, app: FastAPI, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]

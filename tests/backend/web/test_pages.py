@@ -159,6 +159,64 @@ class TestChat:
         assert sent.status_code == 422
         assert 'role="alert"' in sent.text
 
+    async def test_a_content_warning_without_javascript_folds_the_message(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        room = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "support_group", "name": "Tuesday circle"},
+                headers=facilitator.auth,
+            )
+        ).json()["id"]
+        await signed_in(client, member)
+        await client.post(f"/rooms/{room}/join")
+        page = await client.get(f"/rooms/{room}")
+        assert 'name="content_warning"' in page.text
+        sent = await client.post(
+            f"/rooms/{room}/messages",
+            data={
+                "client_id": "cw",
+                "body": "The night we crossed",
+                "content_warning": "the journey",
+            },
+        )
+        assert sent.status_code == 303
+        page = await client.get(f"/rooms/{room}")
+        folded = page.text.split('<details class="warned">', 1)[1].split("</details>", 1)[0]
+        assert "Content warning: the journey, show" in folded
+        assert "The night we crossed" in folded
+        assert '<details class="warned" open' not in page.text
+        too_long = await client.post(
+            f"/rooms/{room}/messages",
+            data={"client_id": "cw2", "body": "kept", "content_warning": "w" * 81},
+        )
+        assert too_long.status_code == 422
+        assert 'id="content_warning-error"' in too_long.text
+        assert "w" * 81 in too_long.text  # her words wait in the field
+
+    async def test_no_content_warning_field_outside_groups(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        noor = await person_with(app, client, "Noor", Role.SAFEGUARDING)
+        board = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "announcements", "name": "Notices"},
+                headers=noor.auth,
+            )
+        ).json()["id"]
+        await signed_in(client, noor)
+        page = await client.get(f"/rooms/{board}")
+        assert 'name="content_warning"' not in page.text
+        refused = await client.post(
+            f"/rooms/{board}/messages",
+            data={"client_id": "a", "body": "hello", "content_warning": "loss"},
+        )
+        assert refused.status_code == 422
+        assert "Content warnings are for support groups and working groups." in refused.text
+
 
 class TestQuickExit:
     async def test_exit_ends_the_session_and_clears_the_site(
