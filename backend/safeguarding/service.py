@@ -248,20 +248,30 @@ async def list_my_reports(session: AsyncSession, account_id: uuid.UUID) -> list[
 # ---------------------------------------------------------------- conflict of interest
 
 
-async def _links_of(session: AsyncSession, people: set[uuid.UUID]) -> set[uuid.UUID]:
-    """Everyone tied to these people by a mentorship or a referral, either way."""
+async def _links_by_person(
+    session: AsyncSession, people: set[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each person, everyone tied to her by a mentorship or a used referral."""
+    links: dict[uuid.UUID, set[uuid.UUID]] = {p: set() for p in people}
     if not people:
-        return set()
-    linked: set[uuid.UUID] = set()
+        return links
+
+    def tie(group: tuple[uuid.UUID, ...]) -> None:
+        for person in group:
+            if person in links:
+                links[person].update(other for other in group if other != person)
+
     mentorships = await session.exec(
         select(Mentorship.mentor_id, Mentorship.mentee_id).where(
             or_(col(Mentorship.mentor_id).in_(people), col(Mentorship.mentee_id).in_(people))
         )
     )
-    for mentor, mentee in mentorships.all():
-        linked.update((mentor, mentee))
+    for pair in mentorships.all():
+        tie(tuple(pair))
     referrals = await session.exec(
-        select(Referral.referred_by, Referral.vouched_by, Referral.redeemed_by).where(
+        select(Referral.referred_by, Referral.vouched_by, Referral.redeemed_by)
+        .where(col(Referral.redeemed_by).is_not(None))
+        .where(
             or_(
                 col(Referral.referred_by).in_(people),
                 col(Referral.vouched_by).in_(people),
@@ -270,28 +280,42 @@ async def _links_of(session: AsyncSession, people: set[uuid.UUID]) -> set[uuid.U
         )
     )
     for referred_by, vouched_by, redeemed_by in referrals.all():
-        if redeemed_by is None:
-            continue
-        linked.update((referred_by, vouched_by, redeemed_by))
-    return linked - people
+        if redeemed_by is not None:
+            tie((referred_by, vouched_by, redeemed_by))
+    return links
+
+
+async def parties_of(
+    session: AsyncSession, cases: Sequence[SafetyCase]
+) -> dict[uuid.UUID, CaseParties]:
+    """Who each case concerns and who is close to them: three queries for any number."""
+    reporters: dict[uuid.UUID, set[uuid.UUID]] = {c.id: set() for c in cases}
+    if cases:
+        rows = await session.exec(
+            select(SafetyReport.case_id, SafetyReport.reporter_id)
+            .where(col(SafetyReport.case_id).in_(list(reporters)))
+            .where(col(SafetyReport.reporter_id).is_not(None))
+        )
+        for case_id, reporter_id in rows.all():
+            if reporter_id is not None:
+                reporters[case_id].add(reporter_id)
+    targets = {c.id: {c.target_account_id} if c.target_account_id else set() for c in cases}
+    everyone = set().union(*targets.values(), *reporters.values()) if cases else set()
+    links = await _links_by_person(session, everyone)
+    parties = {}
+    for case in cases:
+        people = targets[case.id] | reporters[case.id]
+        linked = set().union(*(links[p] for p in people)) - people if people else set()
+        parties[case.id] = CaseParties(
+            targets=frozenset(targets[case.id]),
+            reporters=frozenset(reporters[case.id]),
+            linked=frozenset(linked),
+        )
+    return parties
 
 
 async def case_parties(session: AsyncSession, case: SafetyCase) -> CaseParties:
-    targets = {case.target_account_id} if case.target_account_id else set()
-    reporters = set(
-        (
-            await session.exec(
-                select(SafetyReport.reporter_id)
-                .where(SafetyReport.case_id == case.id)
-                .where(col(SafetyReport.reporter_id).is_not(None))
-            )
-        ).all()
-    )
-    reporter_ids = {r for r in reporters if r is not None}
-    linked = await _links_of(session, targets | reporter_ids)
-    return CaseParties(
-        targets=frozenset(targets), reporters=frozenset(reporter_ids), linked=frozenset(linked)
-    )
+    return (await parties_of(session, [case]))[case.id]
 
 
 def require_officer(actor: Actor) -> None:
@@ -331,10 +355,8 @@ async def triage_queue(
     wanted = statuses if statuses is not None else case_rules.OPEN_STATUSES
     statement = select(SafetyCase).where(col(SafetyCase.status).in_([s.value for s in wanted]))
     cases = list((await session.exec(statement)).all())
-    mine: list[SafetyCase] = []
-    for case in cases:
-        if not case_rules.has_conflict(actor.account.id, await case_parties(session, case)):
-            mine.append(case)
+    parties = await parties_of(session, cases)
+    mine = [c for c in cases if not case_rules.has_conflict(actor.account.id, parties[c.id])]
     by_id = {c.id: c for c in mine}
     ordered = report_rules.triage_order(
         report_rules.QueueEntry(c.id, c.urgent, Severity(c.severity), c.opened_at) for c in mine
