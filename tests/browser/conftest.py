@@ -120,7 +120,9 @@ class Site:
             yield client
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and the async tests collected after this package need none.
+@pytest.fixture(scope="package")
 def site(
     database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
@@ -132,7 +134,7 @@ def site(
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(site: Site) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
