@@ -27,7 +27,7 @@ from backend.core.time import utc_now
 from backend.membership import service as membership_service
 from backend.membership.dependencies import CardSignerDep
 from backend.membership.models import MemberStatus
-from backend.membership.schemas import JoinIn, VerifyIn
+from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
 from backend.notification import service as notification_service
 from backend.peerwork import service as peerwork_service
 from backend.room import service as room_service
@@ -283,9 +283,15 @@ async def _account_page(
     notice: str | None = None,
 ) -> Response:
     blocked = await safety_service.list_blocked(session, actor.account.id)
+    membership = await membership_service.load_membership(session, actor.account.id)
     return page(
         request,
         "account.html",
+        profile={
+            "languages": [code for code in membership.languages.split(",") if code],
+            "city": membership.city,
+            "region": membership.region,
+        },
         actor=actor,
         title=N_("Account"),
         status_code=status_code,
@@ -330,6 +336,38 @@ async def update_account(
     if body.language:
         response.set_cookie(LANGUAGE_COOKIE, body.language, max_age=365 * 86400, samesite="lax")
     return response
+
+
+@router.post("/account/profile")
+async def update_profile(
+    request: Request, actor: SelfActor, session: WriteDbSession, form: FormData
+) -> Response:
+    """Her languages, town and region: what mentor matching may use, and who sees it."""
+    try:
+        body = validated(
+            ProfileIn,
+            languages=form.all("languages"),
+            city=form.text("city") or None,
+            region=form.text("region") or None,
+        )
+        await membership_service.set_profile(
+            session,
+            account_id=actor.account.id,
+            languages=list(body.languages),
+            city=body.city,
+            region=body.region,
+        )
+    except TandemError as exc:
+        await session.rollback()
+        return await _account_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status_code,
+            error=exc.message,
+            fields=exc.fields,
+        )
+    return see_other("/account?saved=1#profile")
 
 
 @router.post("/blocks")

@@ -386,3 +386,25 @@ class TestSafetyPages:
             "/sign-in", data={"pseudonym": member.pseudonym, "password": PASSWORD}
         )
         assert again.status_code == 401
+
+
+class TestProfile:
+    async def test_she_sets_what_mentor_matching_may_use_and_others_do_not_see_it(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        await signed_in(client, member)
+        saved = await client.post(
+            "/account/profile",
+            data={"languages": ["fr", "ro"], "city": "Lyon", "region": ""},
+        )
+        assert saved.status_code == 303
+        page = (await client.get("/account")).text
+        assert 'value="Lyon"' in page
+        mine = (await client.get("/api/membership/me")).json()
+        assert (mine["languages"], mine["city"], mine["region"]) == (["fr", "ro"], "Lyon", None)
+        other = await person_with(app, client, "Joy", Role.ACTIVE_MEMBER, Role.MEMBER)
+        seen = await client.get(f"/api/members/{member.id}", headers=other.auth)
+        assert "Lyon" not in seen.text
+        too_long = await client.post("/account/profile", data={"city": "x" * 81})
+        assert too_long.status_code == 422
+        assert (await client.get("/api/membership/me")).json()["city"] == "Lyon"
