@@ -5,10 +5,11 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
 
+from backend.auth.capabilities import Role
 from backend.core.audit import AuditEntry
 from backend.web.admin import RULE_WORDS
 from moderation import signals
-from tests.conftest import PASSWORD, Person
+from tests.conftest import PASSWORD, Person, person_with
 
 
 async def sign_in(client: httpx.AsyncClient, person: Person) -> None:
@@ -131,3 +132,107 @@ class TestScreeningRules:
 
 def test_every_rule_has_its_words_for_the_catalogs() -> None:
     assert {rule.id: rule.description for rule in signals.RULES} == RULE_WORDS
+
+
+class TestOwnMessages:
+    async def test_she_edits_and_deletes_her_message_without_javascript(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person, officer: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        room = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "support_group", "name": "Tuesday circle"},
+                headers=facilitator.auth,
+            )
+        ).json()["id"]
+        await sign_in(client, member)
+        await client.post(f"/rooms/{room}/join")
+        for n, text in enumerate(("See you Tuesday", "Bring tea")):
+            await client.post(f"/rooms/{room}/messages", data={"client_id": f"c{n}", "body": text})
+        await client.post(
+            f"/api/rooms/{room}/messages",
+            json={"client_id": "f", "body": "Welcome all"},
+            headers=facilitator.auth,
+        )
+        page = await client.get(f"/rooms/{room}")
+        mine = page.text.split('id="m-1"', 1)[1].split("</li>", 1)[0]
+        assert f'action="/rooms/{room}/messages/1/edit"' in mine
+        assert f'action="/rooms/{room}/messages/1/delete"' in mine
+        assert '<details class="own">' in mine  # folded until she opens it
+        hers = page.text.split('id="m-3"', 1)[1].split("</li>", 1)[0]
+        assert "/edit" not in hers
+
+        edited = await client.post(
+            f"/rooms/{room}/messages/1/edit", data={"body": "See you Wednesday"}
+        )
+        assert edited.status_code == 303
+        assert edited.headers["location"] == f"/rooms/{room}#m-1"
+        history = (await client.get(f"/api/rooms/{room}/messages", headers=facilitator.auth)).json()
+        assert history[0]["body"] == "See you Wednesday"
+        assert history[0]["edited_at"] is not None
+        page = await client.get(f"/rooms/{room}")
+        assert "See you Wednesday" in page.text
+        assert "(edited)" in page.text.split('id="m-1"', 1)[1].split("</li>", 1)[0]
+
+        empty = await client.post(f"/rooms/{room}/messages/1/edit", data={"body": "  "})
+        assert empty.status_code == 422
+        shown = empty.text.split('id="m-1"', 1)[1].split("</li>", 1)[0]
+        assert 'class="field-error own-error" role="alert">A message cannot be empty.' in shown
+        assert '<details class="own" open>' in shown
+        # Not hers: refused, and said at the top of the page.
+        theirs = await client.post(f"/rooms/{room}/messages/3/edit", data={"body": "mine now"})
+        assert theirs.status_code == 403
+        assert "Only the author edits a message." in theirs.text
+        history = (await client.get(f"/api/rooms/{room}/messages", headers=facilitator.auth)).json()
+        assert history[2]["body"] == "Welcome all"
+
+        # Read-only for now: the change is refused on the message, her words kept in the field.
+        restricted = await client.post(
+            f"/api/safety/accounts/{member.id}/restrictions",
+            json={"effects": ["read_only"], "reason": "while a report is looked at"},
+            headers=officer.auth,
+        )
+        assert restricted.status_code == 201, restricted.text
+        refused = await client.post(
+            f"/rooms/{room}/messages/2/edit", data={"body": "Bring biscuits"}
+        )
+        assert refused.status_code == 403
+        shown = refused.text.split('id="m-2"', 1)[1].split("</li>", 1)[0]
+        assert "You cannot edit messages here now." in shown
+        assert ">Bring biscuits</textarea>" in shown
+        history = (await client.get(f"/api/rooms/{room}/messages", headers=facilitator.auth)).json()
+        assert history[1]["body"] == "Bring tea"
+
+        deleted = await client.post(f"/rooms/{room}/messages/1/delete", data={})
+        assert deleted.status_code == 303
+        history = (await client.get(f"/api/rooms/{room}/messages", headers=facilitator.auth)).json()
+        assert (history[0]["deleted"], history[0]["body"]) == (True, "")
+        page = await client.get(f"/rooms/{room}")
+        gone = page.text.split('id="m-1"', 1)[1].split("</li>", 1)[0]
+        assert "Deleted by its author." in gone
+        assert "/edit" not in gone
+        assert "See you Wednesday" not in page.text
+
+    async def test_from_an_earlier_page_she_goes_back_to_it(
+        self, app: FastAPI, client: httpx.AsyncClient, member: Person
+    ) -> None:
+        facilitator = await person_with(app, client, "Ioana", Role.FACILITATOR)
+        room = (
+            await client.post(
+                "/api/rooms",
+                json={"kind": "support_group", "name": "Garden"},
+                headers=facilitator.auth,
+            )
+        ).json()["id"]
+        await sign_in(client, member)
+        await client.post(f"/rooms/{room}/join")
+        await client.post(f"/rooms/{room}/messages", data={"client_id": "a", "body": "first"})
+        await client.post(f"/rooms/{room}/messages", data={"client_id": "b", "body": "second"})
+        earlier = await client.get(f"/rooms/{room}", params={"before": 2})
+        assert 'name="before" value="2"' in earlier.text
+        assert 'id="own-tools"' not in earlier.text  # no live chat on an earlier page
+        edited = await client.post(
+            f"/rooms/{room}/messages/1/edit", data={"body": "first, changed", "before": "2"}
+        )
+        assert edited.headers["location"] == f"/rooms/{room}?before=2#m-1"
