@@ -19,8 +19,8 @@ from backend.room import rules
 from backend.room import service as room_service
 from backend.room.access import access_room_by_id
 from backend.room.models import RoomKind
-from backend.room.schemas import GroupSessionCreate, MessageCreate
-from backend.web.dependencies import FormData
+from backend.room.schemas import GroupSessionCreate, MessageCreate, MessageEdit
+from backend.web.dependencies import Form, FormData
 from backend.web.endpoints import upcoming_sessions
 from backend.web.forms import validated
 from backend.web.i18n import zone
@@ -28,6 +28,15 @@ from backend.web.render import N_, page, see_other
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+
+# What the room service says when she edits or deletes her message, for the catalogs.
+OWN_MESSAGE_WORDS = (
+    N_("You cannot edit messages here now."),
+    N_("Only the author edits a message."),
+    N_("Only the author deletes her message."),
+    N_("A message cannot be empty."),
+    N_("A message is at most 4000 characters."),
+)
 
 
 @router.get("/rooms", response_class=HTMLResponse)
@@ -61,7 +70,10 @@ async def room_page(
     draft: str = "",
     draft_warning: str = "",
     fields: dict[str, str] | None = None,
+    own_error: tuple[int, str, str] | None = None,
 ) -> Response:
+    """``own_error``: (seq, message, text she typed) when editing or deleting her message
+    was refused; shown on that message, its form open."""
     room = await room_service.get_room(session, actor, room_id)
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
     messages = await room_service.list_messages(
@@ -71,6 +83,11 @@ async def room_page(
     sessions = []
     if room.kind is RoomKind.SUPPORT_GROUP:
         sessions = await room_service.list_group_sessions(session, actor, room_id, upcoming=True)
+    if own_error is not None and not any(
+        m.seq == own_error[0] and m.author and m.author.id == actor.account.id and not m.deleted
+        for m in messages
+    ):
+        error = error or own_error[1]  # not one of hers on this page: said at the top
     refusal = rules.post_refusal(
         access.kind,
         access.view,
@@ -88,6 +105,8 @@ async def room_page(
         messages=messages,
         earlier=messages[0].seq if messages and messages[0].seq > 1 else None,
         paged=before is not None,
+        before=before,
+        own_error=own_error,
         members=members,
         sessions=sessions,
         may_post=refusal is None,
@@ -157,6 +176,72 @@ async def post_message(
             draft_warning=form.get("content_warning"),
         )
     return see_other(f"/rooms/{room_id}#m-{message.seq}")
+
+
+def _back_to(room_id: uuid.UUID, seq: int, before: int | None) -> str:
+    page_of = f"?before={before}" if before else ""
+    return f"/rooms/{room_id}{page_of}#m-{seq}"
+
+
+def _page_before(form: Form) -> int | None:
+    value = form.get("before")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+@router.post("/rooms/{room_id}/messages/{seq}/edit")
+async def edit_own_message(
+    request: Request,
+    room_id: uuid.UUID,
+    seq: int,
+    actor: SelfActor,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    """Her own message, changed: the same checks as the API (author only, not while she
+    may not write here). With JavaScript, the room's live frame shows the change."""
+    before = _page_before(form)
+    try:
+        body = validated(MessageEdit, body=form.get("body"))
+        await room_service.edit_message(session, actor, room_id, seq, body=body.body)
+    except (Forbidden, InvalidInput) as exc:
+        await session.rollback()
+        return await room_page(
+            request,
+            actor,
+            session,
+            room_id,
+            before=before,
+            status_code=exc.status_code,
+            own_error=(seq, exc.fields.get("body", exc.message), form.get("body")),
+        )
+    return see_other(_back_to(room_id, seq, before))
+
+
+@router.post("/rooms/{room_id}/messages/{seq}/delete")
+async def delete_own_message(
+    request: Request,
+    room_id: uuid.UUID,
+    seq: int,
+    actor: SelfActor,
+    session: DbSession,
+    form: FormData,
+) -> Response:
+    """Her own message, deleted: its words are gone, history included."""
+    before = _page_before(form)
+    try:
+        await room_service.delete_own_message(session, actor, room_id, seq)
+    except Forbidden as exc:
+        await session.rollback()
+        return await room_page(
+            request,
+            actor,
+            session,
+            room_id,
+            before=before,
+            status_code=exc.status_code,
+            own_error=(seq, exc.message, ""),
+        )
+    return see_other(_back_to(room_id, seq, before))
 
 
 @router.post("/rooms/{room_id}/join")

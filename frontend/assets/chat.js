@@ -11,6 +11,7 @@
   var list = document.getElementById("messages");
   var form = document.getElementById("send-form");
   var state = document.getElementById("conn");
+  var tools = document.getElementById("own-tools");
   var t = function (name) { return root.getAttribute("data-t-" + name) || ""; };
   var clock = new Intl.DateTimeFormat(root.getAttribute("data-lang"), {
     timeZone: root.getAttribute("data-tz") || "UTC", dateStyle: "short", timeStyle: "short" });
@@ -36,6 +37,13 @@
 
   function fill(li, m) {
     li.textContent = "";
+    if (m.deleted && !m.collapsed) {
+      var gone = document.createElement("p");
+      gone.className = "body muted";
+      gone.textContent = t(m.deleted_by_moderator ? "moderated" : "deleted");
+      li.append(gone);
+      return;
+    }
     var meta = document.createElement("p");
     meta.className = "meta";
     var who = document.createElement("strong");
@@ -44,6 +52,12 @@
     when.dateTime = m.created_at;
     when.textContent = clock.format(new Date(m.created_at));
     meta.append(who, " ", when);
+    if (m.edited_at) {
+      var edited = document.createElement("span");
+      edited.className = "edited";
+      edited.textContent = t("edited");
+      meta.append(" ", edited);
+    }
     if (m.author && m.author.id !== me && m.seq) {
       var report = document.createElement("a");
       report.className = "report";
@@ -52,14 +66,14 @@
       meta.append(" ", report);
     }
     var body = document.createElement("p");
-    body.className = "body" + (m.deleted ? " muted" : "");
-    body.textContent = m.deleted ? "—" : m.body;
-    if (m.collapsed || (m.content_warning && !m.deleted)) {
+    body.className = "body";
+    body.textContent = m.body;
+    if (m.collapsed || m.content_warning) {
       // Folded until she opens it; nothing opens by itself.
       var details = document.createElement("details");
       var summary = document.createElement("summary");
       if (m.collapsed) {
-        summary.textContent = "…";
+        summary.textContent = t("blocked") || "…";
       } else {
         details.className = "warned";
         summary.textContent = t("warning").replace("%s", m.content_warning);
@@ -69,7 +83,59 @@
     } else {
       li.append(meta, body);
     }
+    if (tools && m.seq && m.kind !== "system" && m.author && m.author.id === me) li.append(ownTools(m));
   }
+
+  // Edit or delete her own message: the server's own form, copied from the page's template.
+  function ownTools(m) {
+    var part = tools.content.cloneNode(true);
+    part.querySelectorAll("form").forEach(function (f) {
+      f.setAttribute("action", f.getAttribute("action").replace("SEQ", m.seq));
+    });
+    var label = part.querySelector("label"), area = part.querySelector("textarea");
+    label.htmlFor = area.id = "edit-" + m.seq;
+    area.textContent = m.body;
+    return part;
+  }
+
+  function ownError(li, text) {
+    var old = li.querySelector(".own-error");
+    if (old) old.remove();
+    if (!text) return;
+    var p = document.createElement("p");
+    p.className = "field-error own-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    li.insertBefore(p, li.querySelector("details.own"));
+  }
+
+  // Sent as the plain form would be; the change itself comes back as a message_updated frame.
+  list.addEventListener("submit", function (event) {
+    var f = event.target;
+    if (!f.classList.contains("own-edit") && !f.classList.contains("own-delete")) return;
+    event.preventDefault();
+    var li = f.closest("li.message");
+    var button = f.querySelector("button");
+    button.disabled = true;
+    fetch(f.action, { method: "POST", body: new URLSearchParams(new FormData(f)),
+                      redirect: "manual", credentials: "same-origin" })
+      .then(function (r) {
+        button.disabled = false;
+        if (r.type === "opaqueredirect" || r.ok) {
+          if (!live) { window.location.reload(); return; }
+          ownError(li, "");
+          var open = li.querySelector("details.own");
+          if (open) open.open = false;
+          return;
+        }
+        return r.text().then(function (html) {
+          // The refusal as the page words it, in her language.
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var said = page.querySelector("#" + li.id + " .own-error") || page.querySelector(".alert.error p");
+          ownError(li, said ? said.textContent : t("unsent"));
+        });
+      }, function () { button.disabled = false; ownError(li, t("unsent")); });
+  });
 
   function atBottom() {
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;

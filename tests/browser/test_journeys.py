@@ -107,6 +107,23 @@ def test_newcomer_to_card(people: People, site: Site) -> None:
     for text in (f"Hello, I am {pseudonym}", "While you were away 1", "While you were away 2"):
         assert ioana.locator(".message", has_text=text).count() == 1, text
 
+    # She corrects one message and takes another back: both pages change in place.
+    second = rosa.locator(".message:not(.pending)", has_text="While you were away 2")
+    second.locator("summary", has_text="Edit or delete").click()
+    second.locator("textarea").fill("While you were away, twice")
+    second.get_by_role("button", name="Save the change").click()
+    # Ioana reads in Romanian: the marks come in her language.
+    for page, edited in ((rosa, "(edited)"), (ioana, "(modificat)")):
+        changed = page.locator(".message", has_text="While you were away, twice")
+        expect(changed.locator(".edited")).to_have_text(edited)
+    first = rosa.locator(".message:not(.pending)", has_text="While you were away 1")
+    first_id = first.get_attribute("id")
+    first.locator("summary", has_text="Edit or delete").click()
+    first.get_by_role("button", name="Delete this message").click()
+    expect(ioana.locator(f"#{first_id}")).to_have_text("Șters de autoare.")
+    expect(rosa.locator(f"#{first_id}")).to_have_text("Deleted by its author.")
+    assert ioana.locator(".message", has_text="While you were away 1").count() == 0
+
     # She applies to become active.
     rosa.goto("/membership")
     rosa.fill("#motivation", "I would like to welcome newcomers on Tuesdays.")

@@ -91,7 +91,13 @@ MAIN_PAGES = {
     "Farah": ["/card", "/membership"],
     "Joy": ["/work"],
     "Claire": ["/coordination"],
-    "Amara": ["/admin", "/admin/organisations", "/admin/roles?pseudonym=Joy"],
+    "Amara": [
+        "/admin",
+        "/admin/organisations",
+        "/admin/roles?pseudonym=Joy",
+        "/admin/retention",
+        "/admin/screening",
+    ],
     "Noor": ["/safety", "/account"],
 }
 
@@ -217,6 +223,13 @@ def test_room_readable_and_usable_without_javascript(people: People, site: Site)
     page.fill("#body", "Written without JavaScript")
     page.click("#send-form button")
     expect(page.locator(".message", has_text="Written without JavaScript")).to_have_count(1)
+    # Her own message, changed through the form folded under it (Lina reads Spanish).
+    mine = page.locator(".message", has_text="Written without JavaScript")
+    mine.locator("details.own summary").click()
+    mine.locator("textarea").fill("Written and changed without JavaScript")
+    mine.locator(".own-edit button").click()
+    changed = page.locator(".message", has_text="Written and changed without JavaScript")
+    expect(changed.locator(".edited")).to_have_text("(editado)")
 
 
 def test_a_content_warning_keeps_the_message_folded_until_opened(
