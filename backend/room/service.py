@@ -979,16 +979,23 @@ async def edit_message(
     text = rules.clean_body(body)
     if text == message.body:
         return message_public(message, actor.account.pseudonym)
+    # An edit is screened like a new message: a phone number edited into a message to a
+    # newcomer is held back the same way.
+    screened = await screening.screen(
+        session, screening.Draft(room_id, access.kind, actor.account.id, text)
+    )
     now = utc_now()
     session.add(
         MessageRevision(
             message_id=message.id, body=message.body, replaced_at=now, replaced_by=actor.account.id
         )
     )
-    message.body = text
+    message.body = screened.text
     message.edited_at = now
     session.add(message)
     await session.flush()
+    if screened.after_store is not None:
+        await screened.after_store(session, message.seq)
     return _publish_update(session, message, actor.account.pseudonym)
 
 

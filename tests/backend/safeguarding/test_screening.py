@@ -99,3 +99,31 @@ async def test_admins_switch_rules_off(community: Community) -> None:
         headers=joy.auth,
     )
     assert await queue(client, community.officer) == []
+
+
+async def test_a_phone_number_edited_in_is_held_back_too(community: Community) -> None:
+    client, officer, ioana = community.client, community.officer, community.facilitator
+    mira = await register(client, "Mira")
+    chat = await community.call(
+        ioana, "POST", "/api/welcome-conversations", {"account_id": str(mira.id)}, expect=201
+    )
+    sent = await community.call(
+        ioana,
+        "POST",
+        f"/api/rooms/{chat['id']}/messages",
+        {"client_id": "n", "body": "Hello, welcome!"},
+        expect=201,
+    )
+    seq = sent["message"]["seq"]
+    assert await queue(client, officer) == []
+    await community.call(
+        ioana,
+        "PATCH",
+        f"/api/rooms/{chat['id']}/messages/{seq}",
+        {"body": "Hello, welcome! Call me on +39 347 123 4567"},
+        expect=200,
+    )
+    seen = await community.call(mira, "GET", f"/api/rooms/{chat['id']}/messages", expect=200)
+    assert "347" not in seen[0]["body"]
+    cases = await queue(client, officer)
+    assert [c["source"] for c in cases] == ["signal"]
