@@ -16,6 +16,8 @@ import logging
 import secrets
 import time
 import uuid
+from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,6 +73,32 @@ FEED_PAGE = 100
 REVALIDATE_CHUNK = 500
 # Refused frames in a row, past the burst, before a flooding socket is closed.
 FLOOD_STRIKES = 50
+
+
+async def _finish(coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:
+    """Drive a coroutine that was started by hand and is waiting on ``awaited`` (what it
+    yielded) to its end, as a Task would; errors and cancellation reach it as usual."""
+    while True:
+        try:
+            if awaited is None:
+                await asyncio.sleep(0)
+                result = None
+            else:
+                # A future yielded to a Task is marked as waited on; the Task clears the mark
+                # before waiting itself (asyncio.Task.__step). So do we, or awaiting it again
+                # fails with "await wasn't used with future".
+                awaited._asyncio_future_blocking = False
+                result = await awaited
+        except BaseException as exc:  # cancellation too: the coroutine decides what it means
+            try:
+                awaited = coroutine.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                awaited = coroutine.send(result)
+            except StopIteration:
+                return
 
 
 class Outgoing:
@@ -157,7 +185,9 @@ class Connection:
         self.cursors: dict[uuid.UUID, Cursor] = {}
         self.kinds: dict[uuid.UUID, RoomKind] = {}
         self.feed: FeedCursor | None = None
-        self.queue: asyncio.Queue[str | _Close] = asyncio.Queue(hub.settings.ws_send_queue_frames)
+        # Frames waiting behind a send that could not finish at once; see _send_now.
+        self.backlog: deque[str | _Close] = deque()
+        self.backlog_bound = hub.settings.ws_send_queue_frames
         self.closing = False
         self.tasks: set[asyncio.Task[None]] = set()
         self.writer: asyncio.Task[None] | None = None
@@ -169,13 +199,22 @@ class Connection:
     # Sending
 
     def offer(self, text: str) -> None:
-        """Queue a frame without waiting; a full queue means a slow consumer: close her."""
+        """Send a frame without waiting; a backlog past its bound means a slow consumer."""
         if self.closing:
             return
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if self.writer is None:
+            self._send_now({"type": "websocket.send", "text": text})
+        elif len(self.backlog) < self.backlog_bound:
+            self.backlog.append(text)
+        else:
             self.close(CLOSE_SLOW_CONSUMER, "Too slow to keep up; reconnect and resume.")
+
+    async def offer_in_turn(self, text: str) -> None:
+        """Send a frame, first waiting for the backlog to empty if it is full: for catching
+        up from the database, where a long backlog is not falling behind."""
+        while self.writer is not None and len(self.backlog) >= self.backlog_bound:
+            await asyncio.wait({self.writer})
+        self.offer(text)
 
     def offer_data(self, data: dict[str, Any]) -> None:
         self.offer(events.dumps(data))
@@ -183,13 +222,35 @@ class Connection:
     def error(self, code: str, message: str, **extra: Any) -> None:
         self.offer_data({"type": "error", "code": code, "message": message, **extra})
 
-    async def _write_forever(self) -> None:
-        send = self.websocket.send
-        queue = self.queue
+    def _send_now(self, message: dict[str, Any]) -> None:
+        """Run the ASGI send in the caller's turn of the event loop.
+
+        A socket that takes data (the usual case) is written to at once, so one message to
+        a room of a thousand costs a thousand writes and no task switches. Only when the
+        send has to wait (the socket's buffer is full) does a writer task take over: it
+        finishes this send, then the backlog, in order, and ends when the backlog is empty.
+        This is what asyncio's eager tasks (Python 3.12+) do; we support 3.11.
+        """
+        coroutine = self.websocket.send(message)
         try:
-            while True:
-                item = await queue.get()
+            awaited = coroutine.send(None)
+        except StopIteration:
+            return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            # The peer went away; the reader notices and cleans up.
+            self._stop_sending()
+            return
+        self.writer = asyncio.get_running_loop().create_task(self._write_on(coroutine, awaited))
+
+    async def _write_on(self, started: Coroutine[Any, Any, None], awaited: Any) -> None:
+        try:
+            await _finish(started, awaited)
+            send = self.websocket.send
+            backlog = self.backlog
+            while backlog:
+                item = backlog.popleft()
                 if isinstance(item, _Close):
+                    backlog.clear()
                     await send(
                         {"type": "websocket.close", "code": item.code, "reason": item.reason}
                     )
@@ -197,10 +258,15 @@ class Connection:
                 await send({"type": "websocket.send", "text": item})
         except (WebSocketDisconnect, RuntimeError, OSError):
             # The peer went away; the reader notices and cleans up.
-            return
+            self._stop_sending()
+        finally:
+            if self.writer is asyncio.current_task():
+                self.writer = None
 
-    def start(self) -> None:
-        self.writer = asyncio.get_running_loop().create_task(self._write_forever())
+    def _stop_sending(self) -> None:
+        self.closing = True
+        self.backlog.clear()
+        self.hub.unregister(self)
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -218,9 +284,13 @@ class Connection:
         for task in list(self.tasks):
             task.cancel()
         if flush:
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(_Close(code, reason))
+            if self.writer is None:
+                self._send_now({"type": "websocket.close", "code": code, "reason": reason})
                 return
+            if len(self.backlog) < self.backlog_bound:
+                self.backlog.append(_Close(code, reason))
+                return
+        self.backlog.clear()
         if self.writer is not None:
             self.writer.cancel()
         # A slow reader's socket may not take the close frame until she reads again: send it
@@ -281,7 +351,7 @@ class Connection:
                         continue
                     out = Outgoing("message", message.model_dump(mode="json"))
                     # Waits for room in the queue: a backlog never counts as falling behind.
-                    await self.queue.put(out.for_reader(self.blocked))
+                    await self.offer_in_turn(out.for_reader(self.blocked))
                     cursor.last = message.seq
                 if len(rows) == FILL_PAGE:
                     continue
@@ -343,7 +413,7 @@ class Connection:
                 for frame in page.frames:
                     if frame["seq"] <= cursor.last:
                         continue
-                    await self.queue.put(events.dumps(frame))
+                    await self.offer_in_turn(events.dumps(frame))
                     cursor.last = frame["seq"]
                 if len(page.frames) == FEED_PAGE:
                     continue
@@ -684,7 +754,6 @@ async def serve_websocket(websocket: WebSocket) -> None:
     hub.register(connection)
     try:
         await websocket.accept()
-        connection.start()
         connection.offer_data(
             {
                 "type": "hello",
