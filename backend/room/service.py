@@ -9,11 +9,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability, Grants, Role, grants_from_roles
@@ -1177,8 +1179,25 @@ async def redeem_ws_ticket(
 
 
 def is_session_live(auth_session: AuthSession, settings: Settings, now: datetime) -> bool:
-    idle_limit = auth_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
-    return auth_session.revoked_at is None and now < auth_session.expires_at and now < idle_limit
+    return _is_live(
+        auth_session.revoked_at, auth_session.expires_at, auth_session.last_seen_at, settings, now
+    )
+
+
+def _columns(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """A select of several columns (sqlmodel's typed ``select`` stops at four)."""
+    return Select(*columns)
+
+
+def _is_live(
+    revoked_at: datetime | None,
+    expires_at: datetime,
+    last_seen_at: datetime,
+    settings: Settings,
+    now: datetime,
+) -> bool:
+    idle_limit = last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    return revoked_at is None and now < expires_at and now < idle_limit
 
 
 @dataclass
@@ -1204,18 +1223,31 @@ async def load_live_state(
 ) -> LiveState:
     state = LiveState()
     now = utc_now()
+    # Columns, not entities: this runs for every open socket each round, on the event loop.
     if session_ids:
-        rows = await session.exec(select(AuthSession).where(col(AuthSession.id).in_(session_ids)))
-        sessions = rows.all()
-        state.live_sessions = {s.id for s in sessions if is_session_live(s, settings, now)}
-        state.duress_sessions = {s.id for s in sessions if s.duress}
+        sessions = await session.exec(
+            _columns(
+                AuthSession.id,
+                AuthSession.revoked_at,
+                AuthSession.expires_at,
+                AuthSession.last_seen_at,
+                AuthSession.duress,
+            ).where(col(AuthSession.id).in_(session_ids))
+        )
+        for session_id, revoked_at, expires_at, last_seen_at, duress in sessions.all():
+            if _is_live(revoked_at, expires_at, last_seen_at, settings, now):
+                state.live_sessions.add(session_id)
+            if duress:
+                state.duress_sessions.add(session_id)
     if account_ids:
         held: dict[uuid.UUID, list[tuple[Role, uuid.UUID | None]]] = {a: [] for a in account_ids}
         grants_rows = await session.exec(
-            select(RoleGrant).where(col(RoleGrant.account_id).in_(account_ids))
+            select(RoleGrant.account_id, RoleGrant.role, RoleGrant.organisation_id).where(
+                col(RoleGrant.account_id).in_(account_ids)
+            )
         )
-        for grant in grants_rows.all():
-            held[grant.account_id].append((Role(grant.role), grant.organisation_id))
+        for account_id, role, organisation_id in grants_rows.all():
+            held[account_id].append((Role(role), organisation_id))
         restricted = await session.exec(
             select(Account.id, Account.restrictions).where(col(Account.id).in_(account_ids))
         )
@@ -1223,20 +1255,26 @@ async def load_live_state(
         state.grants = {
             a: grants_from_roles(roles, effects.get(a, frozenset())) for a, roles in held.items()
         }
-        blocks = await session.exec(select(Block).where(col(Block.blocker_id).in_(account_ids)))
-        for block in blocks.all():
-            state.blocked.setdefault(block.blocker_id, set()).add(block.blocked_id)
+        blocks = await session.exec(
+            select(Block.blocker_id, Block.blocked_id).where(col(Block.blocker_id).in_(account_ids))
+        )
+        for blocker_id, blocked_id in blocks.all():
+            state.blocked.setdefault(blocker_id, set()).add(blocked_id)
     if room_ids and account_ids:
         members = await session.exec(
-            select(RoomMember)
+            _columns(
+                RoomMember.account_id,
+                RoomMember.room_id,
+                RoomMember.role,
+                RoomMember.state,
+                RoomMember.muted_until,
+            )
             .where(col(RoomMember.room_id).in_(room_ids))
             .where(col(RoomMember.account_id).in_(account_ids))
         )
-        for member in members.all():
-            state.members[(member.account_id, member.room_id)] = rules.MemberView(
-                role=RoomRole(member.role),
-                state=MemberState(member.state),
-                muted_until=member.muted_until,
+        for account_id, room_id, role, member_state, muted_until in members.all():
+            state.members[(account_id, room_id)] = rules.MemberView(
+                role=RoomRole(role), state=MemberState(member_state), muted_until=muted_until
             )
     if room_ids:
         rooms = await session.exec(

@@ -71,6 +71,8 @@ FILL_PAGE = 500
 FEED_BACKLOG = 200
 FEED_PAGE = 100
 REVALIDATE_CHUNK = 500
+# A round of revalidation is spread over this many turns of ws_revalidate_seconds / N.
+REVALIDATE_SLICES = 10
 # Refused frames in a row, past the burst, before a flooding socket is closed.
 FLOOD_STRIKES = 50
 
@@ -619,17 +621,28 @@ class Hub:
     # Revalidation
 
     async def _revalidate_forever(self) -> None:
+        """Check every connection once per ``ws_revalidate_seconds``, a slice at a time:
+        a thousand sockets checked at once stopped the event loop for 40 ms each second,
+        which every room on the process felt as latency."""
+        interval = self.settings.ws_revalidate_seconds / REVALIDATE_SLICES
+        round_: list[Connection] = []
+        slice_size = 1
         while True:
-            await asyncio.sleep(self.settings.ws_revalidate_seconds)
+            await asyncio.sleep(interval)
+            if not round_:
+                round_ = self.all_connections()
+                slice_size = max(1, -(-len(round_) // REVALIDATE_SLICES))
+            chunk, round_ = round_[:slice_size], round_[slice_size:]
             try:
-                await self.revalidate()
+                await self.revalidate(chunk)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("revalidating connections failed")
 
     async def revalidate(self, only: list[Connection] | None = None) -> None:
-        connections = [c for c in (only or self.all_connections()) if not c.closing]
+        everyone = self.all_connections() if only is None else only
+        connections = [c for c in everyone if not c.closing]
         for start in range(0, len(connections), REVALIDATE_CHUNK):
             chunk = connections[start : start + REVALIDATE_CHUNK]
             room_ids = list({r for c in chunk for r in c.cursors})
