@@ -729,25 +729,21 @@ async def _store_message(
 ) -> tuple[RoomMessage, bool]:
     screened: list[screening.Screened] = []
     if kind is MessageKind.TEXT and author_id is not None:
-        if client_id is not None and await _stored_already(session, room_id, author_id, client_id):
-            # A resend: no second screening (it would flag the same words twice).
-            pass
-        else:
-            room_kind = RoomKind((await get_room_row(session, room_id)).kind)
+        # A resend is screened again, but what screening found is recorded only for a new
+        # message (after_store, below), so the same words are never flagged twice.
+        room_kind = RoomKind((await get_room_row(session, room_id)).kind)
+        screened.append(
+            await screening.screen(session, screening.Draft(room_id, room_kind, author_id, body))
+        )
+        body = screened[0].text
+        if content_warning is not None:
+            # The warning is read first and by everyone: it is screened like the text.
             screened.append(
                 await screening.screen(
-                    session, screening.Draft(room_id, room_kind, author_id, body)
+                    session, screening.Draft(room_id, room_kind, author_id, content_warning)
                 )
             )
-            body = screened[0].text
-            if content_warning is not None:
-                # The warning is read first and by everyone: it is screened like the text.
-                screened.append(
-                    await screening.screen(
-                        session, screening.Draft(room_id, room_kind, author_id, content_warning)
-                    )
-                )
-                content_warning = screened[1].text
+            content_warning = screened[1].text
     room = await _lock_room(session, room_id)
     if client_id is not None:
         existing = await _stored_already(session, room_id, author_id, client_id)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlmodel import col, select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backend.auth import service as auth_service
@@ -899,22 +900,27 @@ async def _handle_frame(connection: Connection, text: str) -> None:
 async def _current_actor(connection: Connection, session: Any, *, write: bool) -> Actor | None:
     """Check the session and roles again, for this frame; close the socket if they ended."""
     hub = connection.hub
-    auth_session = await session.get(AuthSession, connection.session_id)
+    # One query for both: this runs for every frame.
+    found = (
+        await session.exec(
+            select(AuthSession, Account)
+            .join(Account, col(Account.id) == col(AuthSession.account_id))
+            .where(AuthSession.id == connection.session_id)
+        )
+    ).first()
     now = utc_now()
-    if auth_session is None or not room_service.is_session_live(auth_session, hub.settings, now):
+    if found is None or not room_service.is_session_live(found[0], hub.settings, now):
         connection.close(CLOSE_UNAUTHENTICATED, "Your session has ended. Please sign in again.")
         return None
-    account = await session.get(Account, connection.account_id)
-    if account is None:
-        connection.close(CLOSE_UNAUTHENTICATED, "Please sign in again.")
-        return None
+    auth_session, account = found
     if auth_service.needs_touch(auth_session, now):
         if write:
             # This frame's transaction holds SQLite's write lock: a second writer would wait.
             await auth_service.touch_session(session, auth_session.id)
         else:
-            async with hub.db.session(write=True) as touch:
-                await auth_service.touch_session(touch, auth_session.id)
+            # Afterwards, not inside this read: a second session opened while holding the
+            # first starved the pool when many sockets subscribed at once (a restart).
+            hub.spawn(_touch_session(hub.db, auth_session.id))
     role_grants = await auth_service.list_role_grants(session, account.id)
     connection.grants = auth_service.grants_of(
         role_grants, account.restrictions, duress=auth_session.duress
@@ -925,6 +931,15 @@ async def _current_actor(connection: Connection, session: Any, *, write: bool) -
         grants=connection.grants,
         role_grants=[held(g) for g in role_grants],
     )
+
+
+async def _touch_session(db: Database, session_id: uuid.UUID) -> None:
+    try:
+        async with db.session(write=True) as session:
+            await auth_service.touch_session(session, session_id)
+    except Exception:
+        # Only "last seen" is lost; the next frame tries again.
+        log.exception("could not note a session as seen")
 
 
 async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:

@@ -4,6 +4,7 @@ The one automatic effect: a phone number written to a newcomer is withheld until
 safeguarding officer releases it (a rule admins can switch off).
 """
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -35,10 +36,28 @@ SEVERITY: dict[signals.Severity, Severity] = {
 NEWCOMER_STATUSES = (MemberStatus.NEWCOMER.value,)
 
 
+# Every stored message needs the switched-off rules, and admins change them rarely: each
+# process keeps them for a few seconds per database. The process where an admin switches
+# a rule forgets its copy at once; the others follow within RULES_KEPT_SECONDS.
+RULES_KEPT_SECONDS = 5.0
+_kept_rules: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _database_of(session: AsyncSession) -> str:
+    return str(session.sync_session.get_bind().engine.url)
+
+
 async def disabled_rules(session: AsyncSession) -> frozenset[str]:
+    database = _database_of(session)
+    kept = _kept_rules.get(database)
+    now = time.monotonic()
+    if kept is not None and now - kept[0] < RULES_KEPT_SECONDS:
+        return kept[1]
     rows = (await session.exec(select(SignalRuleSetting))).all()
     known = {rule.id for rule in signals.RULES}
-    return signals.disabled_rule_ids({r.rule_id: r.enabled for r in rows if r.rule_id in known})
+    disabled = signals.disabled_rule_ids({r.rule_id: r.enabled for r in rows if r.rule_id in known})
+    _kept_rules[database] = (now, disabled)
+    return disabled
 
 
 async def set_rule(
@@ -54,6 +73,7 @@ async def set_rule(
     row.changed_at = utc_now()
     session.add(row)
     await session.flush()
+    _kept_rules.pop(_database_of(session), None)
     await audit.record(
         session,
         actor_id=admin_id,

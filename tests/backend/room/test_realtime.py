@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlmodel import col, select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from backend.auth import service as auth_service
+from backend.auth.models import AuthSession
 from backend.core.time import frozen_clock
 from backend.room.websocket import (
     CLOSE_ACCESS_CHANGED,
@@ -385,6 +387,45 @@ class TestAccessOnOpenConnections:
 
 
 class TestLimits:
+    async def test_many_sockets_subscribing_at_once_with_stale_sessions_all_get_through(
+        self, app: FastAPI, start_server: StartServer
+    ) -> None:
+        # After a restart every client subscribes again at the same moment, and sessions not
+        # seen for a while are noted as seen. That note once opened a second database session
+        # inside the first, and twelve sockets starved a pool of five for 30 s.
+        server = await start_server(ws_max_connections_per_account=16)
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            ioana, _, _ = await people(app, http)
+            room = await make_room(http, ioana)
+            sockets = [await open_socket(server, http, ioana) for _ in range(12)]
+            long_ago = datetime.now(UTC) - timedelta(minutes=30)
+            async with app.state.db.session() as session:
+                await session.exec(
+                    update(AuthSession)
+                    .where(col(AuthSession.account_id) == ioana.id)
+                    .values(last_seen_at=long_ago)
+                )
+            started = time.monotonic()
+            await asyncio.gather(*(s.subscribe({room: 0}) for s in sockets))
+            assert time.monotonic() - started < 5
+            # The note is written after the read, by a task of its own.
+            deadline = time.monotonic() + 5
+            while True:
+                async with app.state.db.session(write=False) as session:
+                    seen = (
+                        await session.exec(
+                            select(AuthSession.last_seen_at).where(
+                                col(AuthSession.account_id) == ioana.id
+                            )
+                        )
+                    ).all()
+                if min(seen) > long_ago or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            assert min(seen) > long_ago
+            for s in sockets:
+                await s.close()
+
     async def test_oversized_frame_closes_with_1009(
         self, app: FastAPI, server: LiveServer, http: httpx.AsyncClient
     ) -> None:
