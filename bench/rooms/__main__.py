@@ -1,15 +1,18 @@
-"""Rooms benchmark: Tandem's /ws (one uvicorn process, SQLite) against a bare websockets
-broadcast server, measured in the same run; each figure is also printed as a ratio.
+"""Rooms benchmark: Tandem's /ws (one uvicorn process; SQLite, then PostgreSQL with Redis
+when their servers are installed) against a bare websockets broadcast server, measured in
+the same run; each figure is also printed as a ratio to the bare server's.
 
-    .venv/bin/python -m bench.rooms [--quick]
+    .venv/bin/python -m bench.rooms [--quick] [--sqlite-only]
 
 Clients run in a separate process on 127.0.0.1. Every phase is bounded in count and time.
+docs/benchmarks-rooms.md explains the scenarios and keeps the figures.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,10 +46,10 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _env(base: Path) -> dict[str, str]:
-    return {
+def _env(base: Path, database_url: str, redis_url: str | None = None) -> dict[str, str]:
+    env = {
         **os.environ,
-        "TANDEM_DATABASE_URL": f"sqlite:///{base}/bench.db",
+        "TANDEM_DATABASE_URL": database_url,
         "TANDEM_SECRET_KEY_FILE": str(base / "secret.key"),
         "TANDEM_ARGON2_MEMORY_KIB": "1024",
         "TANDEM_ARGON2_TIME_COST": "1",
@@ -57,16 +60,23 @@ def _env(base: Path) -> dict[str, str]:
         "TANDEM_LOGIN_FAILURES_PER_CLIENT": "100000",
         "TANDEM_REGISTRATION_TAKEN_PER_CLIENT": "100000",
     }
+    if redis_url:
+        env["TANDEM_REDIS_URL"] = redis_url
+    return env
 
 
-async def _prepare(settings: Settings, members: int, resume_count: int) -> dict[str, Any]:
+async def _prepare(
+    settings: Settings, members: int, crowd: int, resume_count: int
+) -> dict[str, Any]:
+    """Accounts with open sessions; a room of ``members``, rooms of ten, a room of ``crowd``
+    (members and more), and a room holding ``resume_count`` messages."""
     upgrade_to_head(settings.database_url)
     runtime = build_runtime(settings)
     tokens: list[str] = []
     try:
         async with runtime.db.session() as session:
             accounts = []
-            for i in range(members + 2):
+            for i in range(max(members, crowd) + 2):
                 account, _ = await auth_service.register_account(
                     session,
                     runtime.auth,
@@ -105,6 +115,13 @@ async def _prepare(settings: Settings, members: int, resume_count: int) -> dict[
                 await room_service.add_room_member(
                     session, room_id=big.id, account_id=accounts[index].id
                 )
+            crowd_room = await room_service.create_working_group_room(
+                session, name="crowd", created_by=sender.id
+            )
+            for index in range(1, crowd + 1):
+                await room_service.add_room_member(
+                    session, room_id=crowd_room.id, account_id=accounts[index].id
+                )
             resume_room = await room_service.create_working_group_room(
                 session, name="resume", created_by=accounts[-1].id
             )
@@ -118,7 +135,8 @@ async def _prepare(settings: Settings, members: int, resume_count: int) -> dict[
         "sender": tokens[0],
         "big": {str(big.id): tokens[1 : members + 1]},
         "small": small_rooms,
-        "idle_tokens": tokens[1 : members + 1],
+        "crowd": {str(crowd_room.id): tokens[1 : crowd + 1]},
+        "idle_tokens": tokens[1 : crowd + 1],
         "resume_token": tokens[-1],
         "resume_room": str(resume_room.id),
         "resume_count": resume_count,
@@ -184,97 +202,179 @@ def _idle(target: str, url: str, setup: Path, pid: int, connections: int) -> dic
     }
 
 
-def _ratio(ours: float, floor: float) -> str:
-    return f"{ours / floor:.2f}x" if floor else "n/a"
+def _scenarios(
+    target: str, url: str, setup: Path, pid: int, crowd: int, *, idle: bool
+) -> dict[str, Any]:
+    fanout = ("--scenario", "fanout")
+    results = {
+        "one_room": _load(target, url, setup, *fanout, "--rooms", "big", "--rate", "20",
+                          "--seconds", "5", "--burst", "200"),
+        "hundred_rooms": _load(target, url, setup, *fanout, "--rooms", "small", "--rate", "50",
+                               "--seconds", "5", "--burst", "500"),
+        # A fixed rate the client process can read at 5000 sockets (25,000 frames/s).
+        "crowd_room": _load(target, url, setup, *fanout, "--rooms", "crowd", "--rate", "5",
+                            "--seconds", "6", "--burst", "40"),
+    }  # fmt: skip
+    if idle:
+        results["idle"] = _idle(target, url, setup, pid, crowd)
+    if target == "tandem":
+        results["resume"] = _load(target, url, setup, "--scenario", "resume")
+    return results
+
+
+def _postgres_and_redis() -> Any:
+    """A throwaway PostgreSQL cluster and redis-server (deploy/topology.py), or None when
+    their servers are not installed here."""
+    from deploy.topology import Topology, TopologyUnavailable
+
+    if shutil.which("redis-server") is None and not Path("/usr/bin/redis-server").exists():
+        return None
+    topology = Topology(single=True)
+    try:
+        topology.start_postgres()
+        topology.start_redis()
+    except (TopologyUnavailable, OSError, RuntimeError) as exc:
+        print(f"PostgreSQL+Redis skipped: {exc}", flush=True)
+        topology.stop()
+        return None
+    return topology
+
+
+def _run_tandem(
+    name: str,
+    base: Path,
+    env: dict[str, str],
+    settings: Settings,
+    sizes: tuple[int, int],
+    *,
+    idle: bool,
+) -> dict[str, Any]:
+    members, crowd = sizes
+    started = time.monotonic()
+    setup = asyncio.run(_prepare(settings, members, crowd, 1000))
+    setup_path = base / f"setup-{name}.json"
+    setup_path.write_text(json.dumps(setup))
+    print(f"{name} setup: {crowd} members, {time.monotonic() - started:.1f}s", flush=True)
+    port = _free_port()
+    server = _start(
+        [str(Path(sys.executable).parent / "tandem"), "serve", "--port", str(port)],
+        env,
+        f"http://127.0.0.1:{port}/healthz",
+        base / f"tandem-{name}.log",
+    )
+    try:
+        result = _scenarios(
+            "tandem", f"ws://127.0.0.1:{port}/ws", setup_path, server.pid, crowd, idle=idle
+        )
+    finally:
+        _stop(server)
+    print(name, json.dumps(result), flush=True)
+    return result
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _settings(env: dict[str, str], base: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=env["TANDEM_DATABASE_URL"],
+        secret_key_file=base / "secret.key",
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+        argon2_parallelism=1,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer members and messages")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL+Redis")
     args = parser.parse_args()
     members = 200 if args.quick else 1000
-    idle_connections = 1000 if args.quick else 5000
+    crowd = 1000 if args.quick else 5000
     with tempfile.TemporaryDirectory(prefix="tandem-bench-rooms-") as tmp:
         base = Path(os.environ.get("TANDEM_BENCH_DIR") or tmp)
         base.mkdir(parents=True, exist_ok=True)
-        env = _env(base)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=env["TANDEM_DATABASE_URL"],
-            secret_key_file=base / "secret.key",
-            argon2_memory_kib=1024,
-            argon2_time_cost=1,
-            argon2_parallelism=1,
+        results: dict[str, dict[str, Any]] = {}
+        env = _env(base, f"sqlite:///{base}/bench.db")
+        results["sqlite"] = _run_tandem(
+            "sqlite", base, env, _settings(env, base), (members, crowd), idle=True
         )
-        started = time.monotonic()
-        setup = asyncio.run(_prepare(settings, members, 1000))
-        setup_path = base / "setup.json"
-        setup_path.write_text(json.dumps(setup))
-        print(f"setup: {members} members, {time.monotonic() - started:.1f}s", flush=True)
-        tandem_port, bare_port = _free_port(), _free_port()
-        tandem = _start(
-            [str(Path(sys.executable).parent / "tandem"), "serve", "--port", str(tandem_port)],
-            env,
-            f"http://127.0.0.1:{tandem_port}/healthz",
-            base / "tandem.log",
-        )
+        # The bare server routes by the same room ids as the SQLite run.
+        bare_port = _free_port()
         bare = _start(
             [sys.executable, "-m", "bench.rooms.bare", "--port", str(bare_port)],
             env,
             "ready",
             base / "bare.log",
         )
-        urls = {"tandem": f"ws://127.0.0.1:{tandem_port}/ws", "bare": f"ws://127.0.0.1:{bare_port}"}
-        pids = {"tandem": tandem.pid, "bare": bare.pid}
-        results: dict[str, dict[str, Any]] = {}
         try:
-            for name in ("bare", "tandem"):
-                results[name] = {
-                    "one_room": _load(name, urls[name], setup_path, "--scenario", "fanout",
-                                      "--rooms", "big", "--rate", "20", "--seconds", "5",
-                                      "--burst", "200"),
-                    "hundred_rooms": _load(name, urls[name], setup_path, "--scenario", "fanout",
-                                           "--rooms", "small", "--rate", "50", "--seconds", "5",
-                                           "--burst", "500"),
-                    "idle": _idle(name, urls[name], setup_path, pids[name], idle_connections),
-                }  # fmt: skip
-                print(name, json.dumps(results[name]), flush=True)
-            results["tandem"]["resume"] = _load(
-                "tandem", urls["tandem"], setup_path, "--scenario", "resume"
-            )
+            results["bare"] = _scenarios(
+                "bare", f"ws://127.0.0.1:{bare_port}", base / "setup-sqlite.json", bare.pid,
+                crowd, idle=True,
+            )  # fmt: skip
         finally:
-            for process in (tandem, bare):
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-    _print_table(results, members)
+            _stop(bare)
+        print("bare", json.dumps(results["bare"]), flush=True)
+        topology = None if args.sqlite_only else _postgres_and_redis()
+        if topology is not None:
+            try:
+                pg_env = _env(base, topology.database_url, topology.redis_url)
+                results["postgres"] = _run_tandem(
+                    "postgres", base, pg_env, _settings(pg_env, base), (members, crowd),
+                    idle=False,
+                )  # fmt: skip
+            finally:
+                topology.stop()
+    _print_table(results, members, crowd)
 
 
-def _print_table(results: dict[str, dict[str, Any]], members: int) -> None:
-    ours, floor = results["tandem"], results["bare"]
+def _ratio(ours: float, floor: float) -> str:
+    return f"{ours / floor:.2f}x" if floor else "n/a"
 
-    def row(label: str, mine: Any, bare: Any, ratio: bool = True) -> None:
-        shown = _ratio(float(mine), float(bare)) if ratio else ""
-        print(f"| {label} | {mine} | {bare} | {shown} |")
 
+def _print_table(results: dict[str, dict[str, Any]], members: int, crowd: int) -> None:
+    floor = results["bare"]
+    ours = [name for name in ("sqlite", "postgres") if name in results]
+    labels = {"sqlite": "SQLite", "postgres": "PostgreSQL+Redis"}
     print()
-    print(f"| figure ({members} members, one process, SQLite) | Tandem | bare websockets | ratio |")
-    print("| --- | --- | --- | --- |")
-    for scenario in ("one_room", "hundred_rooms"):
-        o, f = ours[scenario], floor[scenario]
-        row(f"{scenario}: delivered/s (burst)", o["delivered_per_s"], f["delivered_per_s"])
-        row(f"{scenario}: p50 ms at a fixed rate", o["p50_ms"], f["p50_ms"])
-        row(f"{scenario}: p99 ms at a fixed rate", o["p99_ms"], f["p99_ms"])
-        missing = f"{o['missing']} / {o['duplicated']}", f"{f['missing']} / {f['duplicated']}"
-        row(f"{scenario}: missing / duplicated", *missing, ratio=False)
-    o, f = ours["idle"], floor["idle"]
-    row("idle connections held", o["connected"], f["connected"], ratio=False)
-    row("KiB per idle connection", o["kib_per_connection"], f["kib_per_connection"])
-    r = ours["resume"]
-    resumed = f"{r['seconds']} (in order: {r['in_order_without_gaps']})"
-    row(f"resume {r['messages']} missed messages (s)", resumed, "-", ratio=False)
+    header = " | ".join(f"Tandem, {labels[n]} | ratio" for n in ours)
+    print(f"| figure (one process) | bare websockets | {header} |")
+    print("| --- | --- |" + " --- | --- |" * len(ours))
+
+    def row(label: str, key: str, scenario: str, *, ratio: bool = True) -> None:
+        cells = []
+        for name in ours:
+            mine = results[name].get(scenario, {}).get(key)
+            shown = _ratio(float(mine), float(floor[scenario][key])) if ratio and mine else ""
+            cells.append(f"{mine if mine is not None else '-'} | {shown}")
+        print(f"| {label} | {floor[scenario][key]} | {' | '.join(cells)} |")
+
+    scenarios = {
+        "one_room": f"one room of {members}",
+        "hundred_rooms": f"{members // 10} rooms of 10",
+        "crowd_room": f"one room of {crowd}",
+    }
+    for scenario, title in scenarios.items():
+        row(f"{title}: delivered/s (burst)", "delivered_per_s", scenario)
+        row(f"{title}: p50 ms at a fixed rate", "p50_ms", scenario)
+        row(f"{title}: p99 ms at a fixed rate", "p99_ms", scenario)
+        row(f"{title}: missing", "missing", scenario, ratio=False)
+        row(f"{title}: duplicated", "duplicated", scenario, ratio=False)
+    row("idle connections held", "connected", "idle", ratio=False)
+    row("KiB per idle connection", "kib_per_connection", "idle")
+    for name in ours:
+        r = results[name]["resume"]
+        print(
+            f"| resume {r['messages']} missed messages, {labels[name]} (s) | - | "
+            f"{r['seconds']} (in order: {r['in_order_without_gaps']}) |"
+        )
 
 
 if __name__ == "__main__":
