@@ -238,8 +238,21 @@ async def promote_ready_newcomers(session: AsyncSession) -> int:
         .outerjoin(Membership, col(Membership.account_id) == col(Account.id))
         .where(or_(col(Membership.status).is_(None), Membership.status == S.NEWCOMER.value))
     )
+    # Counted for everyone at once, so only those who took part enough are looked at one by
+    # one: checking each of 5,000 newcomers held the write lock for 8 s every round.
+    required = (await get_rules(session)).participation_required
+    took_part = await room_service.attended_session_counts(session)
+    confirmed = await session.exec(
+        select(ParticipationConfirmation.account_id, func.count()).group_by(
+            col(ParticipationConfirmation.account_id)
+        )
+    )
+    for account_id, count in confirmed.all():
+        took_part[account_id] = took_part.get(account_id, 0) + int(count)
     promoted = 0
     for account_id in (await session.exec(newcomers)).all():
+        if took_part.get(account_id, 0) < required:
+            continue
         if await promote_if_ready(session, account_id):
             promoted += 1
     return promoted

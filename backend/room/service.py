@@ -1464,6 +1464,17 @@ async def count_attended_sessions(
     return int((await session.exec(statement)).one())
 
 
+async def attended_session_counts(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Support-group sessions attended, for everyone who attended any (one query, for
+    scheduled work over the whole community)."""
+    statement = (
+        select(SessionAttendance.account_id, func.count())
+        .join(GroupSession, col(GroupSession.id) == col(SessionAttendance.session_id))
+        .group_by(col(SessionAttendance.account_id))
+    )
+    return {account_id: int(count) for account_id, count in (await session.exec(statement)).all()}
+
+
 async def series_attendance(
     session: AsyncSession, actor: Actor, room_id: uuid.UUID, series_id: uuid.UUID
 ) -> tuple[SessionSeries, list[GroupSession], dict[str, int]]:
