@@ -23,6 +23,11 @@ _request_numbers = itertools.count(1)
 # can be followed through both logs; anything else it sends is replaced.
 _INCOMING_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 
+# The server's own ASGI ``send`` for a WebSocket, kept in the scope: a room's fan-out
+# sends each message to a thousand sockets, and the layers between here and the endpoint
+# pass data frames through unchanged (backend/room/websocket.py).
+SERVER_SEND_KEY = "tandem.server_send"
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -78,6 +83,8 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[SERVER_SEND_KEY] = send
+
         async def counting_send(message: Message) -> None:
             if message["type"] == "websocket.accept":
                 metrics.WS_CONNECTIONS_OPENED.inc()

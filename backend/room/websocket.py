@@ -17,12 +17,13 @@ import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlmodel import col, select
+from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backend.auth import service as auth_service
@@ -34,6 +35,7 @@ from backend.core import metrics
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.errors import NotFound, TandemError
+from backend.core.middleware import SERVER_SEND_KEY
 from backend.core.time import utc_now
 from backend.room import events, rules
 from backend.room import service as room_service
@@ -76,6 +78,10 @@ REVALIDATE_CHUNK = 500
 REVALIDATE_SLICES = 10
 # Refused frames in a row, past the burst, before a flooding socket is closed.
 FLOOD_STRIKES = 50
+
+
+async def _await(awaitable: Awaitable[None]) -> None:
+    await awaitable
 
 
 async def _finish(coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:
@@ -180,6 +186,7 @@ class Connection:
         self.id = secrets.token_hex(6)
         self.hub = hub
         self.websocket = websocket
+        self.server_send: Send = websocket.scope.get(SERVER_SEND_KEY) or websocket.send
         self.account_id = account.id
         self.pseudonym = account.pseudonym
         self.session_id = auth_session.id
@@ -234,7 +241,12 @@ class Connection:
         finishes this send, then the backlog, in order, and ends when the backlog is empty.
         This is what asyncio's eager tasks (Python 3.12+) do; we support 3.11.
         """
-        coroutine = self.websocket.send(message)
+        # Data frames go straight to the server's send; closing goes through Starlette,
+        # which keeps the socket's state.
+        send = self.server_send if message["type"] == "websocket.send" else self.websocket.send
+        pending = send(message)
+        # ASGI only promises an awaitable; servers give a coroutine, which can be stepped.
+        coroutine = pending if isinstance(pending, Coroutine) else _await(pending)
         try:
             awaited = coroutine.send(None)
         except StopIteration:
@@ -248,13 +260,13 @@ class Connection:
     async def _write_on(self, started: Coroutine[Any, Any, None], awaited: Any) -> None:
         try:
             await _finish(started, awaited)
-            send = self.websocket.send
+            send = self.server_send
             backlog = self.backlog
             while backlog:
                 item = backlog.popleft()
                 if isinstance(item, _Close):
                     backlog.clear()
-                    await send(
+                    await self.websocket.send(
                         {"type": "websocket.close", "code": item.code, "reason": item.reason}
                     )
                     return
