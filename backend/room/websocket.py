@@ -25,6 +25,9 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol as WebsocketsProtocol
+from websockets.protocol import State as WebsocketsState
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Grants
@@ -110,10 +113,63 @@ async def _finish(coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:
                 return
 
 
-class Outgoing:
-    """A message frame encoded once, with the folded variant made only if someone needs it."""
+def text_frame(text: str) -> bytes:
+    """A text frame as a server sends it: unmasked, uncompressed, in one piece."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
-    __slots__ = ("_collapsed", "author_id", "data", "seq", "text")
+
+class Wire:
+    """The socket's transport under uvicorn's websockets-sansio protocol, written to
+    directly while it takes data (docs/decisions/0010-direct-writes.md).
+
+    Through ASGI a delivery costs a coroutine, a frame built for this socket alone and a
+    write; here it is a write of bytes built once for the whole room. ``Wire.of`` checks
+    everything it relies on and answers None otherwise (another server, compression, an
+    upgrade that changed the protocol object); frames then go through ASGI ``send``.
+    """
+
+    __slots__ = ("_conn", "_protocol", "_transport", "_writable")
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+        self._conn = protocol.conn
+        self._transport = protocol.transport
+        self._writable = protocol.writable
+
+    @classmethod
+    def of(cls, server_send: Send) -> "Wire | None":
+        protocol = getattr(server_send, "__self__", None)
+        if type(protocol).__name__ != "WebSocketsSansIOProtocol":
+            return None
+        conn = getattr(protocol, "conn", None)
+        if not (
+            isinstance(conn, WebsocketsProtocol)
+            and not conn.extensions
+            and isinstance(getattr(protocol, "transport", None), asyncio.WriteTransport)
+            and isinstance(getattr(protocol, "writable", None), asyncio.Event)
+            and isinstance(getattr(protocol, "close_sent", None), bool)
+        ):
+            return None
+        return cls(protocol)
+
+    def write(self, frame: bytes) -> bool:
+        """Write now if the socket is open and below its high-water mark; else False."""
+        if (
+            self._writable.is_set()
+            and self._conn.state is WebsocketsState.OPEN
+            and not self._protocol.close_sent
+            and not self._transport.is_closing()
+        ):
+            self._transport.write(frame)
+            return True
+        return False
+
+
+class Outgoing:
+    """A message frame encoded once (text and wire bytes), the folded variant only if
+    someone needs it."""
+
+    __slots__ = ("_collapsed", "_frames", "author_id", "data", "seq", "text")
 
     def __init__(self, frame_type: str, message: dict[str, Any]) -> None:
         self.data = {"type": frame_type, **message}
@@ -122,6 +178,7 @@ class Outgoing:
         self.author_id = uuid.UUID(author["id"]) if author else None
         self.text = events.dumps(self.data)
         self._collapsed: str | None = None
+        self._frames: dict[str, bytes] = {}
 
     def for_reader(self, blocked: set[uuid.UUID]) -> str:
         if self.author_id is None or self.author_id not in blocked:
@@ -129,6 +186,12 @@ class Outgoing:
         if self._collapsed is None:
             self._collapsed = events.dumps({**self.data, "collapsed": True})
         return self._collapsed
+
+    def frame(self, text: str) -> bytes:
+        framed = self._frames.get(text)
+        if framed is None:
+            framed = self._frames[text] = text_frame(text)
+        return framed
 
 
 @dataclass
@@ -187,6 +250,7 @@ class Connection:
         self.hub = hub
         self.websocket = websocket
         self.server_send: Send = websocket.scope.get(SERVER_SEND_KEY) or websocket.send
+        self.wire = Wire.of(self.server_send)
         self.account_id = account.id
         self.pseudonym = account.pseudonym
         self.session_id = auth_session.id
@@ -218,6 +282,14 @@ class Connection:
             self.backlog.append(text)
         else:
             self.close(CLOSE_SLOW_CONSUMER, "Too slow to keep up; reconnect and resume.")
+
+    def offer_message(self, out: Outgoing) -> None:
+        """A room's message: straight to the wire when nothing is waiting before it."""
+        text = out.for_reader(self.blocked)
+        wire = self.wire
+        direct = wire is not None and self.writer is None and not self.closing
+        if not (direct and wire is not None and wire.write(out.frame(text))):
+            self.offer(text)
 
     async def offer_in_turn(self, text: str) -> None:
         """Send a frame, first waiting for the backlog to empty if it is full: for catching
@@ -331,7 +403,7 @@ class Connection:
             return
         if out.seq == cursor.last + 1:
             cursor.last = out.seq
-            self.offer(out.for_reader(self.blocked))
+            self.offer_message(out)
             return
         cursor.pending.append(out)
         self.fill(room_id, cursor)
