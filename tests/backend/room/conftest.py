@@ -26,7 +26,9 @@ from tests.conftest import Person, make_settings, person_with
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, send_buffer: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, send_buffer: int | None = None, *, deflate: bool = False
+    ) -> None:
         self.settings = settings
         self.app = create_app(settings)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -41,7 +43,7 @@ class LiveServer:
             host="127.0.0.1",
             port=self.port,
             ws_max_size=settings.ws_max_frame_bytes,
-            ws_per_message_deflate=False,
+            ws_per_message_deflate=deflate,
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=2,
@@ -83,9 +85,11 @@ async def start_server(
     """Start a live server on the test's database, with settings overrides."""
     servers: list[LiveServer] = []
 
-    async def start(send_buffer: int | None = None, **overrides: Any) -> LiveServer:
+    async def start(
+        send_buffer: int | None = None, *, deflate: bool = False, **overrides: Any
+    ) -> LiveServer:
         settings = make_settings(tmp_path, database_url, **overrides)
-        server = LiveServer(settings, send_buffer)
+        server = LiveServer(settings, send_buffer, deflate=deflate)
         await asyncio.to_thread(server.start)
         servers.append(server)
         return server
@@ -226,13 +230,8 @@ async def open_socket(
     server: LiveServer, http: httpx.AsyncClient, person: Person, **kwargs: Any
 ) -> Socket:
     value = await ticket(http, person)
-    ws = await connect(
-        f"{server.ws_url}?ticket={value}",
-        compression=None,
-        open_timeout=5,
-        close_timeout=2,
-        **kwargs,
-    )
+    kwargs.setdefault("compression", None)
+    ws = await connect(f"{server.ws_url}?ticket={value}", open_timeout=5, close_timeout=2, **kwargs)
     sock = Socket(ws)
     hello = await sock.recv()
     assert hello["type"] == "hello", hello

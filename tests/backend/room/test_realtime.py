@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from sqlmodel import col, select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from backend.auth import service as auth_service
 from backend.auth.models import AuthSession
@@ -24,6 +26,7 @@ from backend.room.websocket import (
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_UNAUTHENTICATED,
+    text_frame,
 )
 from tests.backend.room.conftest import (
     LiveServer,
@@ -523,3 +526,54 @@ class TestLimits:
             assert seqs(await resumed.messages(60 - len(had))) == list(range(len(had) + 1, 61))
             await resumed.close()
             await fast.close()
+
+
+class TestDirectWrites:
+    """Room messages are written straight to the socket's transport under uvicorn's
+    websockets-sansio protocol, and through ASGI otherwise (docs/decisions/0010)."""
+
+    def test_a_frame_built_once_is_the_frame_websockets_would_send(self) -> None:
+        text = json.dumps({"type": "message", "body": "ça va? " + "x" * 70_000})
+        protocol = ServerProtocol()
+        protocol.state = State.OPEN
+        protocol.send_text(text.encode())
+        assert b"".join(protocol.data_to_send()) == text_frame(text)
+
+    async def test_the_installed_uvicorn_takes_the_direct_path(
+        self, app: FastAPI, start_server: StartServer
+    ) -> None:
+        # If this fails after upgrading uvicorn, Wire.of no longer recognises its protocol
+        # object: messages still arrive, through ASGI, but fan-out is slower (bench/rooms).
+        server = await start_server()
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            ioana, lina, _ = await people(app, http)
+            room = await make_room(http, ioana)
+            await join(http, lina, room)
+            reader = await open_socket(server, http, lina)
+            await reader.subscribe({room: 0})
+            (connection,) = server.app.state.hub.all_connections()
+            assert connection.wire is not None
+            await post(http, ioana, room, "written straight to the socket")
+            (message,) = await reader.messages(1)
+            assert message["body"] == "written straight to the socket"
+            assert message["seq"] == 1
+            await reader.close()
+
+    async def test_with_compression_messages_go_through_asgi_in_order(
+        self, app: FastAPI, start_server: StartServer
+    ) -> None:
+        server = await start_server(deflate=True)
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            ioana, lina, _ = await people(app, http)
+            room = await make_room(http, ioana)
+            await join(http, lina, room)
+            reader = await open_socket(server, http, lina, compression="deflate")
+            await reader.subscribe({room: 0})
+            (connection,) = server.app.state.hub.all_connections()
+            assert connection.wire is None
+            for i in range(5):
+                await post(http, ioana, room, f"compressed {i}")
+            got = await reader.messages(5)
+            assert [m["body"] for m in got] == [f"compressed {i}" for i in range(5)]
+            assert seqs(got) == [1, 2, 3, 4, 5]
+            await reader.close()
