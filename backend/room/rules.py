@@ -215,6 +215,8 @@ def is_allowed_origin(
 class TokenBucket:
     """A per-connection frame budget; the caller passes the time (seconds, monotonic)."""
 
+    __slots__ = ("burst", "rate", "tokens", "updated")
+
     def __init__(self, rate: float, burst: int, now: float) -> None:
         self.rate = rate
         self.burst = float(burst)

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Coroutine
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,6 +74,8 @@ CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
 
 FILL_PAGE = 500
+# Shared by every socket that has blocked no one (most), instead of an empty set each.
+NO_ONE: frozenset[uuid.UUID] = frozenset()
 # Feed items (notifications) sent on resume before the client is told to page over HTTP.
 FEED_BACKLOG = 200
 FEED_PAGE = 100
@@ -180,7 +183,7 @@ class Outgoing:
         self._collapsed: str | None = None
         self._frames: dict[str, bytes] = {}
 
-    def for_reader(self, blocked: set[uuid.UUID]) -> str:
+    def for_reader(self, blocked: AbstractSet[uuid.UUID]) -> str:
         if self.author_id is None or self.author_id not in blocked:
             return self.text
         if self._collapsed is None:
@@ -237,6 +240,31 @@ class _Close:
 
 
 class Connection:
+    # Thousands are held at once: no per-instance dict, and the backlog and task set only
+    # once needed (an empty deque alone is 760 bytes).
+    __slots__ = (
+        "account_id",
+        "backlog",
+        "backlog_bound",
+        "blocked",
+        "bucket",
+        "closing",
+        "cursors",
+        "feed",
+        "grants",
+        "hub",
+        "id",
+        "kinds",
+        "pseudonym",
+        "server_send",
+        "session_id",
+        "strikes",
+        "tasks",
+        "websocket",
+        "wire",
+        "writer",
+    )
+
     def __init__(
         self,
         hub: "Hub",
@@ -244,7 +272,7 @@ class Connection:
         account: SignedInAccount,
         auth_session: LiveSession,
         grants: Grants,
-        blocked: set[uuid.UUID],
+        blocked: AbstractSet[uuid.UUID],
     ) -> None:
         self.id = secrets.token_hex(6)
         self.hub = hub
@@ -260,10 +288,10 @@ class Connection:
         self.kinds: dict[uuid.UUID, RoomKind] = {}
         self.feed: FeedCursor | None = None
         # Frames waiting behind a send that could not finish at once; see _send_now.
-        self.backlog: deque[str | _Close] = deque()
+        self.backlog: deque[str | _Close] | None = None
         self.backlog_bound = hub.settings.ws_send_queue_frames
         self.closing = False
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[asyncio.Task[None]] | None = None
         self.writer: asyncio.Task[None] | None = None
         self.bucket = rules.TokenBucket(
             hub.settings.ws_frames_per_second, hub.settings.ws_frame_burst, time.monotonic()
@@ -276,10 +304,11 @@ class Connection:
         """Send a frame without waiting; a backlog past its bound means a slow consumer."""
         if self.closing:
             return
-        if self.writer is None:
+        backlog = self.backlog
+        if self.writer is None or backlog is None:
             self._send_now({"type": "websocket.send", "text": text})
-        elif len(self.backlog) < self.backlog_bound:
-            self.backlog.append(text)
+        elif len(backlog) < self.backlog_bound:
+            backlog.append(text)
         else:
             self.close(CLOSE_SLOW_CONSUMER, "Too slow to keep up; reconnect and resume.")
 
@@ -294,7 +323,7 @@ class Connection:
     async def offer_in_turn(self, text: str) -> None:
         """Send a frame, first waiting for the backlog to empty if it is full: for catching
         up from the database, where a long backlog is not falling behind."""
-        while self.writer is not None and len(self.backlog) >= self.backlog_bound:
+        while self.writer is not None and len(self.backlog or ()) >= self.backlog_bound:
             await asyncio.wait({self.writer})
         self.offer(text)
 
@@ -327,13 +356,15 @@ class Connection:
             # The peer went away; the reader notices and cleans up.
             self._stop_sending()
             return
+        if self.backlog is None:
+            self.backlog = deque()
         self.writer = asyncio.get_running_loop().create_task(self._write_on(coroutine, awaited))
 
     async def _write_on(self, started: Coroutine[Any, Any, None], awaited: Any) -> None:
         try:
             await _finish(started, awaited)
             send = self.server_send
-            backlog = self.backlog
+            backlog = self.backlog or deque()
             while backlog:
                 item = backlog.popleft()
                 if isinstance(item, _Close):
@@ -352,11 +383,14 @@ class Connection:
 
     def _stop_sending(self) -> None:
         self.closing = True
-        self.backlog.clear()
+        if self.backlog is not None:
+            self.backlog.clear()
         self.hub.unregister(self)
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
+        if self.tasks is None:
+            self.tasks = set()
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -368,16 +402,18 @@ class Connection:
         if code == CLOSE_SLOW_CONSUMER:
             metrics.WS_SLOW_CONSUMERS.inc()
         self.hub.unregister(self)
-        for task in list(self.tasks):
+        for task in list(self.tasks or ()):
             task.cancel()
+        backlog = self.backlog
         if flush:
-            if self.writer is None:
+            if self.writer is None or backlog is None:
                 self._send_now({"type": "websocket.close", "code": code, "reason": reason})
                 return
-            if len(self.backlog) < self.backlog_bound:
-                self.backlog.append(_Close(code, reason))
+            if len(backlog) < self.backlog_bound:
+                backlog.append(_Close(code, reason))
                 return
-        self.backlog.clear()
+        if backlog is not None:
+            backlog.clear()
         if self.writer is not None:
             self.writer.cancel()
         # A slow reader's socket may not take the close frame until she reads again: send it
@@ -756,7 +792,7 @@ class Hub:
             # A duress session's view never widens, whatever her roles are.
             grants = connection.grants
         connection.grants = grants
-        connection.blocked = state.blocked.get(connection.account_id, set())
+        connection.blocked = state.blocked.get(connection.account_id, NO_ONE)
         for room_id, cursor in list(connection.cursors.items()):
             if room_id not in checked:
                 # Subscribed while the state was loading: checked by the subscribe itself.
@@ -790,7 +826,7 @@ class Hub:
 
 async def _authenticate(
     hub: Hub, websocket: WebSocket
-) -> tuple[SignedInAccount, LiveSession, Grants, set[uuid.UUID]] | None:
+) -> tuple[SignedInAccount, LiveSession, Grants, AbstractSet[uuid.UUID]] | None:
     ticket = websocket.query_params.get("ticket")
     header = websocket.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -821,7 +857,7 @@ async def _authenticate(
     else:
         return None
     async with hub.db.session(write=False) as session:
-        blocked = await room_service.blocked_by(session, account.id)
+        blocked = await room_service.blocked_by(session, account.id) or NO_ONE
     return account, auth_session, grants, blocked
 
 
@@ -872,7 +908,7 @@ async def serve_websocket(websocket: WebSocket) -> None:
         if not connection.closing:
             connection.closing = True
             hub.unregister(connection)
-        for task in list(connection.tasks):
+        for task in list(connection.tasks or ()):
             task.cancel()
         if connection.writer is not None and not connection.writer.done():
             # Let a queued close frame go out; then stop writing.
