@@ -316,9 +316,10 @@ class Connection:
         """A room's message: straight to the wire when nothing is waiting before it."""
         text = out.for_reader(self.blocked)
         wire = self.wire
-        direct = wire is not None and self.writer is None and not self.closing
-        if not (direct and wire is not None and wire.write(out.frame(text))):
-            self.offer(text)
+        nothing_waiting = self.writer is None and not self.closing
+        if wire is not None and nothing_waiting and wire.write(out.frame(text)):
+            return
+        self.offer(text)
 
     async def offer_in_turn(self, text: str) -> None:
         """Send a frame, first waiting for the backlog to empty if it is full: for catching
