@@ -15,11 +15,12 @@ from backend.core.config import Settings, get_settings
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
-from backend.notification import service as notification_service
+from backend.notification import realtime as notification_realtime
 from backend.peerwork import tasks as peerwork_tasks
 from backend.privacy import tasks as privacy_tasks
-from backend.room.endpoints import ws_router
-from backend.room.websocket import Hub
+from backend.realtime.endpoint import ws_router
+from backend.realtime.hub import Hub
+from backend.room import realtime as room_realtime
 from backend.runtime import build_runtime
 from backend.safeguarding import tasks as safeguarding_tasks
 from backend.web.app import install_web
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = build_runtime(settings)
     database = runtime.db
-    hub = Hub(settings, database, runtime.broker, feed_source=notification_service.Feed())
+    hub = Hub(settings, database, runtime.broker)
+    room_realtime.install(hub)
+    notification_realtime.install(hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -158,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if settings.metrics_enabled:
         metrics.WS_CONNECTIONS.set_function(lambda: len(hub.all_connections()))
-        metrics.WS_ROOMS.set_function(lambda: len(hub.rooms))
+        metrics.WS_ROOMS.set_function(lambda: len(hub.topics))
         metrics.BROKER_DROPPED.set_function(lambda: getattr(runtime.broker, "dropped", 0))
 
         @app.get("/metrics", include_in_schema=False)

@@ -2,7 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
+from backend.auth.models import (
+    Account,
+    AuthSession,
+    DuressSecret,
+    RecoveryCode,
+    RoleGrant,
+    WsTicket,
+)
 from backend.core.audit import AuditEntry
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
 from backend.membership.models import (
@@ -65,7 +72,6 @@ from backend.room.models import (
     RoomMessage,
     SessionAttendance,
     SessionSeries,
-    WsTicket,
 )
 from backend.safeguarding.models import (
     CaseAppeal,

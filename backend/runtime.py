@@ -18,9 +18,9 @@ from backend.identity.vault import Vault
 from backend.membership.cards import CardSigner
 from backend.notification import producers as notification_producers
 from backend.notification import push as notification_push
-from backend.room import events as room_events
+from backend.realtime.broker import Broker, build_broker
+from backend.realtime.bus import BROKER
 from backend.room import screening as room_screening
-from backend.room.broker import Broker, build_broker
 from backend.safeguarding import screening as safeguarding_screening
 from backend.safeguarding import service as safeguarding_service
 
@@ -41,11 +41,11 @@ class Runtime:
     async def close(self) -> None:
         if self.push is not None:
             await self.push.drain()
-            notification_push.unbind(self.settings.database_url, self.push)
+            self.db.context.withdraw(notification_push.PUSH)
         await self.broker.stop()
         await self.rate_limiter.close()
-        room_events.unbind_broker(self.settings.database_url, self.broker)
-        room_screening.unbind_screen(self.settings.database_url)
+        self.db.context.withdraw(BROKER)
+        self.db.context.withdraw(room_screening.SCREEN)
         await self.db.dispose()
 
 
@@ -63,17 +63,17 @@ def build_runtime(settings: Settings) -> Runtime:
     database = Database(settings.database_url)
     broker = build_broker(settings.redis_url)
     rate_limiter = RateLimiter.from_settings(settings)
-    # Room events committed through this runtime's database leave through its broker.
-    room_events.bind_broker(settings.database_url, broker)
-    # Messages stored through this database are screened by the safeguarding rules.
-    room_screening.bind_screen(settings.database_url, safeguarding_screening.screen_draft)
+    # Events committed through this runtime's database leave through its broker, and
+    # messages stored through it are screened by the safeguarding rules.
+    database.context.provide(BROKER, broker)
+    database.context.provide(room_screening.SCREEN, safeguarding_screening.screen_draft)
     notification_producers.install()
     push = None
     if settings.push_enabled:
         push = notification_push.PushSender.load_or_create(
             settings.secret_key_file.parent / "vapid-private.pem", settings.push_subject, database
         )
-        notification_push.bind(settings.database_url, push)
+        database.context.provide(notification_push.PUSH, push)
     return Runtime(
         settings=settings,
         keys=keys,

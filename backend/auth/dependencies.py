@@ -1,14 +1,15 @@
 """Who is calling, and what she may do. Every route names the capability it needs."""
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
 from backend.auth import service as auth_service
-from backend.auth.capabilities import Capability, Grants
-from backend.auth.lookup import HeldRole, LiveSession, SessionLookup, SignedInAccount
+from backend.auth.actor import Actor as Actor  # routes name it beside the aliases below
+from backend.auth.actor import actor_for_token
+from backend.auth.capabilities import Capability
+from backend.auth.lookup import SessionLookup
 from backend.core import ratelimit
 from backend.core.dependencies import database_of
 from backend.core.errors import Forbidden, Unauthenticated
@@ -34,19 +35,6 @@ def set_session_cookie(
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: plain values read at authentication, not rows to change."""
-
-    account: SignedInAccount
-    session: LiveSession
-    grants: Grants
-    role_grants: list[HeldRole]
-
-    def can(self, capability: Capability) -> bool:
-        return self.grants.can(capability)
 
 
 async def get_auth_services(request: Request) -> auth_service.AuthServices:
@@ -76,20 +64,13 @@ async def get_actor(request: Request, services: AuthServicesDep) -> Actor:
     if token is None:
         raise Unauthenticated("Please sign in.")
     lookup: SessionLookup = request.app.state.session_lookup
-    found = await auth_service.resolve_session(lookup, services.settings, token)
-    if found is None:
+    actor = await actor_for_token(lookup, services.settings, token)
+    if actor is None:
         raise Unauthenticated("Your session has ended. Please sign in again.", code="session_ended")
-    if auth_service.needs_touch(found.session, utc_now()):
+    if auth_service.needs_touch(actor.session, utc_now()):
         async with database_of(request).session(write=True) as touch:
-            await auth_service.touch_session(touch, found.session.id)
-    return Actor(
-        account=found.account,
-        session=found.session,
-        grants=auth_service.grants_of(
-            found.roles, found.account.restrictions, duress=found.session.duress
-        ),
-        role_grants=found.roles,
-    )
+            await auth_service.touch_session(touch, actor.session.id)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

@@ -25,7 +25,7 @@ SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.revoked
 FROM auth_session s
 JOIN account a ON a.id = s.account_id
 LEFT JOIN role_grant g ON g.account_id = a.id
-WHERE s.token_hash = {placeholder}
+WHERE {column} = {placeholder}
 """
 
 
@@ -67,6 +67,10 @@ class FoundSession:
 
 class SessionLookup(Protocol):
     async def find(self, token_hash: str) -> FoundSession | None: ...
+
+    async def find_by_id(self, session_id: uuid.UUID) -> FoundSession | None:
+        """For a socket that authenticated already: checked again on every frame."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -147,7 +151,8 @@ class SQLiteSessionLookup(_Pool):
     def __init__(self, path: str, size: int = LOOKUP_CONNECTIONS) -> None:
         super().__init__(size)
         self.path = path
-        self.sql = _QUERY.format(placeholder="?")
+        self.sql = _QUERY.format(column="s.token_hash", placeholder="?")
+        self.sql_by_id = _QUERY.format(column="s.id", placeholder="?")
 
     async def _connect(self) -> Any:
         import aiosqlite
@@ -157,9 +162,16 @@ class SQLiteSessionLookup(_Pool):
         return connection
 
     async def find(self, token_hash: str) -> FoundSession | None:
+        return await self._query(self.sql, token_hash)
+
+    async def find_by_id(self, session_id: uuid.UUID) -> FoundSession | None:
+        # SQLAlchemy stores a UUID on SQLite as 32 hex digits.
+        return await self._query(self.sql_by_id, session_id.hex)
+
+    async def _query(self, sql: str, value: str) -> FoundSession | None:
         connection = await self.acquire()
         try:
-            cursor = await connection.execute(self.sql, (token_hash,))
+            cursor = await connection.execute(sql, (value,))
             rows = list(await cursor.fetchall())
             await cursor.close()
         finally:
@@ -171,7 +183,8 @@ class PostgresSessionLookup(_Pool):
     def __init__(self, url: str, size: int = LOOKUP_CONNECTIONS) -> None:
         super().__init__(size)
         self.url = url
-        self.sql = _QUERY.format(placeholder="%s")
+        self.sql = _QUERY.format(column="s.token_hash", placeholder="%s")
+        self.sql_by_id = _QUERY.format(column="s.id", placeholder="%s")
 
     async def _connect(self) -> Any:
         import psycopg
@@ -179,9 +192,15 @@ class PostgresSessionLookup(_Pool):
         return await psycopg.AsyncConnection.connect(self.url, autocommit=True)
 
     async def find(self, token_hash: str) -> FoundSession | None:
+        return await self._query(self.sql, token_hash)
+
+    async def find_by_id(self, session_id: uuid.UUID) -> FoundSession | None:
+        return await self._query(self.sql_by_id, session_id)
+
+    async def _query(self, sql: str, value: str | uuid.UUID) -> FoundSession | None:
         connection = await self.acquire()
         try:
-            cursor = await connection.execute(self.sql, (token_hash,))
+            cursor = await connection.execute(sql, (value,))
             rows = list(await cursor.fetchall())
         finally:
             self.release(connection)

@@ -76,3 +76,16 @@ class DuressSecret(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
     password_hash: str = Field(max_length=255)
     set_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WsTicket(SQLModel, table=True):
+    """A short-lived, single-use ticket that opens one WebSocket for one login session."""
+
+    __tablename__ = "ws_ticket"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    ticket_hash: str = Field(max_length=64, unique=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="auth_session.id", ondelete="CASCADE")
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,6 +3,7 @@
 import re
 import unicodedata
 import zoneinfo
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -105,3 +106,16 @@ def is_time_zone(name: str) -> bool:
 @cache
 def _known_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def is_session_live(
+    revoked_at: datetime | None,
+    expires_at: datetime,
+    last_seen_at: datetime,
+    *,
+    idle_minutes: int,
+    now: datetime,
+) -> bool:
+    """Not revoked, before its absolute expiry, and seen within the idle limit."""
+    idle_limit = last_seen_at + timedelta(minutes=idle_minutes)
+    return revoked_at is None and now < expires_at and now < idle_limit

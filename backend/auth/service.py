@@ -13,7 +13,7 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.capabilities import ORGANISATION_ROLES, Grants, Role, grants_from_roles
-from backend.auth.lookup import FoundSession, HeldRole, LiveSession, SessionLookup
+from backend.auth.lookup import HeldRole, LiveSession
 from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
 from backend.auth.passwords import PasswordHashing
 from backend.auth.rules import RuleViolation, check_password, pseudonym_key
@@ -346,22 +346,6 @@ async def set_duress_password(
 
 async def has_duress_password(session: AsyncSession, account_id: uuid.UUID) -> bool:
     return await session.get(DuressSecret, account_id) is not None
-
-
-async def resolve_session(
-    lookup: SessionLookup, settings: Settings, token: str
-) -> FoundSession | None:
-    """The live session for a token with its account's roles, or None when the token is
-    unknown, revoked or expired (idle or absolute)."""
-    found = await lookup.find(hash_token(token))
-    if found is None:
-        return None
-    live = found.session
-    now = utc_now()
-    idle_limit = live.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
-    if live.revoked_at is not None or now >= live.expires_at or now >= idle_limit:
-        return None
-    return found
 
 
 def grants_of(

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.core.context import CONTEXT_KEY, RuntimeContext
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_POOL_SIZE = 5
 
@@ -149,9 +151,14 @@ class Database:
             _configure_sqlite(self.engine.sync_engine)
         self._read_engine = self.engine.execution_options(tandem_writes=False)
         self._on_dispose: list[Callable[[], Awaitable[None]]] = []
-        self._writer = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Every session carries it in its info: backend/core/context.py.
+        self.context = RuntimeContext()
+        info = {CONTEXT_KEY: self.context}
+        self._writer = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False, info=info
+        )
         self._reader = async_sessionmaker(
-            self._read_engine, class_=AsyncSession, expire_on_commit=False
+            self._read_engine, class_=AsyncSession, expire_on_commit=False, info=info
         )
 
     @asynccontextmanager

@@ -65,6 +65,13 @@ class Conflict(TandemError):
     code = "conflict"
 
 
+class Unavailable(TandemError):
+    """Something this action needs is not running; nothing was changed."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class TooManyAttempts(TandemError):
     status_code = 429
     code = "too_many_attempts"
@@ -83,6 +90,7 @@ _STATUS_CODES = {
     413: "body_too_large",
     415: "unsupported_media_type",
     429: "too_many_attempts",
+    503: "unavailable",
 }
 
 

@@ -25,7 +25,7 @@ _INCOMING_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 
 # The server's own ASGI ``send`` for a WebSocket, kept in the scope: a room's fan-out
 # sends each message to a thousand sockets, and the layers between here and the endpoint
-# pass data frames through unchanged (backend/room/websocket.py).
+# pass data frames through unchanged (backend/realtime/connection.py).
 SERVER_SEND_KEY = "tandem.server_send"
 
 SECURITY_HEADERS = [

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.core.context import Slot, context_of
 from backend.core.db import Database
 from backend.notification.models import PushSubscription
 
@@ -37,11 +37,6 @@ _PENDING_KEY = "tandem.notification.push"
 # A push that cannot wait long: a phone that was off gets the next one.
 PUSH_TTL_SECONDS = 4 * 3600
 PUSH_TIMEOUT_SECONDS = 10.0
-_senders: dict[str, "PushSender"] = {}
-
-
-def _normalise(url: str) -> str:
-    return url.split("://", 1)[-1]
 
 
 class PushSender:
@@ -128,17 +123,11 @@ class PushSender:
         )
 
 
-def bind(database_url: str, sender: PushSender) -> None:
-    _senders[_normalise(database_url)] = sender
-
-
-def unbind(database_url: str, sender: PushSender) -> None:
-    if _senders.get(_normalise(database_url)) is sender:
-        del _senders[_normalise(database_url)]
+PUSH: Slot[PushSender] = Slot("push sender")
 
 
 def send_on_commit(session: AsyncSession, account_id: uuid.UUID) -> None:
-    if _senders:
+    if context_of(session).get(PUSH) is not None:
         session.sync_session.info.setdefault(_PENDING_KEY, set()).add(account_id)
 
 
@@ -147,9 +136,7 @@ def _after_commit(session: Session) -> None:
     pending: set[uuid.UUID] = session.info.pop(_PENDING_KEY, set())
     if not pending:
         return
-    bind_ = session.get_bind()
-    engine = bind_.engine if isinstance(bind_, Connection) else bind_
-    sender = _senders.get(_normalise(engine.url.render_as_string(hide_password=False)))
+    sender = context_of(session).get(PUSH)
     if sender is not None:
         sender.schedule(pending)
 

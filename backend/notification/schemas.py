@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
@@ -93,3 +93,13 @@ class PushSubscriptionPublic(Output):
 class PushKeyPublic(Output):
     enabled: bool
     public_key: str | None
+
+
+# The frame a client sends over /ws to follow her feed (docs/realtime.md).
+
+
+class FeedResumeFrame(Input):
+    """Start (or resume) an account feed: the server sends what came after ``after_seq``."""
+
+    type: Literal["notifications"]
+    after_seq: int = Field(default=0, ge=0)

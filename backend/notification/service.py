@@ -2,7 +2,7 @@
 
 Producers (producers.py) call ``notify`` inside the transaction that takes the decision;
 rows are stored there, and the live frame (and any push) leaves only after it commits
-(``events.publish_on_commit``), so a decision rolled back tells nobody anything.
+(``bus.publish_on_commit``), so a decision rolled back tells nobody anything.
 """
 
 import json
@@ -32,8 +32,7 @@ from backend.notification.models import (
     NotificationPreference,
     PushSubscription,
 )
-from backend.room import events
-from backend.room.websocket import FeedPage
+from backend.realtime import bus
 
 FEED = "notifications"
 PAGE_MAX = 100
@@ -216,9 +215,9 @@ async def notify(
         quiet = preferences.get(item.account_id, DEFAULT_PREFERENCES).is_quiet(
             now, account.time_zone
         )
-        events.publish_on_commit(
+        bus.publish_on_commit(
             session,
-            events.AccountFrameEvent(
+            bus.AccountFrameEvent(
                 item.account_id, FEED, item.seq, frame_of(item, reader, alert=not quiet)
             ),
         )
@@ -276,9 +275,9 @@ async def list_feed(
 
 def _publish_read(session: AsyncSession, account_id: uuid.UUID, marks: dict[str, Any]) -> None:
     """Her other sockets follow a read mark: ``{"seqs": [n]}`` or ``{"up_to_seq": n}``."""
-    events.publish_on_commit(
+    bus.publish_on_commit(
         session,
-        events.AccountFrameEvent(account_id, FEED, None, {"type": "notifications_read", **marks}),
+        bus.AccountFrameEvent(account_id, FEED, None, {"type": "notifications_read", **marks}),
     )
 
 
@@ -323,20 +322,25 @@ async def mark_all_read(
     return len(seqs)
 
 
-class Feed:
-    """The Hub's FeedSource: what a reconnecting socket missed, rendered for her now."""
+@dataclass(frozen=True)
+class FeedPage:
+    head: int
+    unread: int
+    # Oldest first; each frame carries its "seq".
+    frames: list[dict[str, Any]]
 
-    async def page_after(
-        self, db: Database, account_id: uuid.UUID, after: int, limit: int
-    ) -> FeedPage:
-        async with db.session(write=False) as session:
-            head = await head_of(session, account_id)
-            if limit == 0:
-                return FeedPage(head, await unread_count(session, account_id), [])
-            reader = await reader_of(session, account_id)
-            items = await list_feed(session, account_id, after_seq=after, limit=limit)
-        frames = [frame_of(item, reader, alert=False) for item in items]
-        return FeedPage(head, 0, frames)
+
+async def feed_page_after(db: Database, account_id: uuid.UUID, after: int, limit: int) -> FeedPage:
+    """What a reconnecting socket missed, rendered for her now (``limit`` 0: only where
+    the feed stands)."""
+    async with db.session(write=False) as session:
+        head = await head_of(session, account_id)
+        if limit == 0:
+            return FeedPage(head, await unread_count(session, account_id), [])
+        reader = await reader_of(session, account_id)
+        items = await list_feed(session, account_id, after_seq=after, limit=limit)
+    frames = [frame_of(item, reader, alert=False) for item in items]
+    return FeedPage(head, 0, frames)
 
 
 # ---------------------------------------------------------------- preferences

@@ -10,7 +10,14 @@ docs/privacy.md says what each one keeps and why.
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.auth.models import Account, AuthSession, DuressSecret, RecoveryCode, RoleGrant
+from backend.auth.models import (
+    Account,
+    AuthSession,
+    DuressSecret,
+    RecoveryCode,
+    RoleGrant,
+    WsTicket,
+)
 from backend.auth.rules import pseudonym_key
 from backend.core.erasure import ERASED_NAME, ErasureContext
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
@@ -52,7 +59,6 @@ from backend.room.models import (
     RoomMember,
     RoomMessage,
     SessionAttendance,
-    WsTicket,
 )
 from backend.safety.models import Block
 from backend.sso.models import SsoLink

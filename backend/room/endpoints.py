@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from backend.auth import tickets
 from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor, SelfActor, per_account, require
 from backend.core.dependencies import AppSettings, DbSession
@@ -40,25 +41,19 @@ from backend.room.schemas import (
     SeriesPublic,
     TicketOut,
 )
-from backend.room.websocket import serve_websocket
 
 router = APIRouter(tags=["rooms"], route_class=StrictJSONRoute)
-ws_router = APIRouter()
 
 SafetyReviewer = Annotated[Actor, Depends(require(Capability.SAFETY_REVIEW))]
 RoomPath = "/rooms/{room_id}"
 
 
-@ws_router.websocket("/ws")
-async def realtime(websocket: WebSocket) -> None:
-    """The realtime protocol: docs/realtime.md."""
-    await serve_websocket(websocket)
-
-
 @router.post("/ws-tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
 async def issue_ws_ticket(actor: SelfActor, session: DbSession, settings: AppSettings) -> TicketOut:
     """A single-use ticket, valid a few seconds, to open /ws?ticket=… without a cookie."""
-    ticket, expires_at = await room_service.issue_ws_ticket(session, settings, actor)
+    ticket, expires_at = await tickets.issue_ws_ticket(
+        session, settings, actor.account.id, actor.session.id
+    )
     return TicketOut(ticket=ticket, expires_at=expires_at)
 
 

@@ -122,19 +122,6 @@ class MessageRevision(SQLModel, table=True):
     replaced_by: uuid.UUID | None = Field(default=None)
 
 
-class WsTicket(SQLModel, table=True):
-    """A short-lived, single-use ticket that opens one WebSocket for one login session."""
-
-    __tablename__ = "ws_ticket"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    ticket_hash: str = Field(max_length=64, unique=True)
-    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
-    session_id: uuid.UUID = Field(foreign_key="auth_session.id", ondelete="CASCADE")
-    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
 class SessionSeries(SQLModel, table=True):
     """A workshop series (life skills, 4 to 6 sessions) attended as a whole."""
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from backend.core.schemas import SUPPORTED_LANGUAGES, Input, Output
 from backend.room import rules
@@ -289,27 +289,3 @@ class ReadFrame(Input):
 class TypingFrame(Input):
     type: Literal["typing"]
     room_id: uuid.UUID
-
-
-class PingFrame(Input):
-    type: Literal["ping"]
-
-
-class FeedResumeFrame(Input):
-    """Start (or resume) an account feed: the server sends what came after ``after_seq``."""
-
-    type: Literal["notifications"]
-    after_seq: int = Field(default=0, ge=0)
-
-
-ClientFrame = Annotated[
-    SubscribeFrame
-    | UnsubscribeFrame
-    | SendFrame
-    | ReadFrame
-    | TypingFrame
-    | PingFrame
-    | FeedResumeFrame,
-    Field(discriminator="type"),
-]
-client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)

@@ -1,6 +1,7 @@
 """Where a message is screened before it is stored: the rooms domain asks, the safeguarding
-domain (above it) answers. Screens are registered per database, like brokers, so service
-functions called from anywhere find them without an extra argument.
+domain (above it) answers. The screen is provided in the database's runtime context
+(backend/core/context.py), so service functions called from anywhere find it without an
+extra argument.
 """
 
 import uuid
@@ -10,6 +11,8 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.core.context import Slot, context_of
+from backend.core.errors import Unavailable
 from backend.room.models import RoomKind
 
 
@@ -41,25 +44,14 @@ class MessageScreen(Protocol):
         ...
 
 
-_screens: dict[str, MessageScreen] = {}
-
-
-def _key(database_url: str) -> str:
-    return database_url.split("://", 1)[-1]
-
-
-def bind_screen(database_url: str, screen: MessageScreen) -> None:
-    _screens[_key(database_url)] = screen
-
-
-def unbind_screen(database_url: str) -> None:
-    _screens.pop(_key(database_url), None)
+SCREEN: Slot[MessageScreen] = Slot("message screen")
 
 
 async def screen(session: AsyncSession, draft: Draft) -> Screened:
-    bind = session.get_bind()
-    url = bind.engine.url.render_as_string(hide_password=False)
-    found = _screens.get(_key(url))
+    """Fails closed: where nothing screens messages for this database, none is stored."""
+    found = context_of(session).get(SCREEN)
     if found is None:
-        return Screened(draft.text)
+        raise Unavailable(
+            "Messages cannot be checked right now, so they are not sent. Please try again later."
+        )
     return await found(session, draft)

@@ -24,7 +24,7 @@ from backend.membership import service as membership_service
 from backend.membership.models import MemberStatus, Referral
 from backend.mentoring.models import Mentorship
 from backend.notification import producers
-from backend.room import events
+from backend.realtime import bus
 from backend.room import service as room_service
 from backend.safeguarding.models import (
     CaseAppeal,
@@ -547,7 +547,7 @@ async def _recompute(session: AsyncSession, account_id: uuid.UUID) -> frozenset[
     account.restrictions = restriction_effects.serialise(effects)
     session.add(account)
     await session.flush()
-    events.publish_on_commit(session, events.AccountChangedEvent(account_id))
+    bus.publish_on_commit(session, bus.AccountChangedEvent(account_id))
     return effects
 
 

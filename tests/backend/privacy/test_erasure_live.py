@@ -3,7 +3,7 @@
 import httpx
 from fastapi import FastAPI
 
-from backend.room.websocket import CLOSE_UNAUTHENTICATED
+from backend.realtime.connection import CLOSE_UNAUTHENTICATED
 from tests.backend.room.conftest import (
     LiveServer,
     http,

@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from backend.auth.capabilities import Role
 from backend.core.config import Settings
 from backend.main import create_app
+from backend.realtime.bus import BROKER
 from tests.conftest import Person, make_settings, person_with
 
 
@@ -92,6 +93,9 @@ async def start_server(
         server = LiveServer(settings, send_buffer, deflate=deflate)
         await asyncio.to_thread(server.start)
         servers.append(server)
+        # What the test's own app commits reaches the live server's sockets, as a second
+        # process's would through Redis: both stand for one community on one database.
+        app.state.db.context.provide(BROKER, server.app.state.runtime.broker)
         return server
 
     yield start

@@ -19,15 +19,15 @@ from websockets.server import ServerProtocol
 from backend.auth import service as auth_service
 from backend.auth.models import AuthSession
 from backend.core.time import frozen_clock
-from backend.room.websocket import (
+from backend.realtime.connection import (
     CLOSE_ACCESS_CHANGED,
     CLOSE_FLOOD,
     CLOSE_SLOW_CONSUMER,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_UNAUTHENTICATED,
-    text_frame,
 )
+from backend.realtime.wire import text_frame
 from tests.backend.room.conftest import (
     LiveServer,
     StartServer,

@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from backend.auth.capabilities import Role
-from backend.room.websocket import CLOSE_ACCESS_CHANGED
+from backend.realtime.connection import CLOSE_ACCESS_CHANGED
 from tests.backend.room.conftest import (
     LiveServer,
     http,

@@ -1,10 +1,10 @@
 """Fan-out between the processes that serve one community.
 
-Every process publishes room events to one channel and hears all of them; each process's
+Every process publishes realtime events to one channel and hears all of them; each process's
 hub then picks the local connections an event is for. The broker is a best-effort
 transport: messages are stored before they are published and carry a per-room sequence
 number, so a receiver that misses an event (Redis restarting, a full queue) fetches the
-gap from the database. Only ``room/events.py`` publishes.
+gap from the database. Only ``realtime/bus.py`` publishes.
 """
 
 import asyncio
@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger("tandem.room.broker")
+log = logging.getLogger("tandem.realtime.broker")
 
 Deliver = Callable[[bytes], None]
 Reconnected = Callable[[], None]
