@@ -42,7 +42,8 @@ from backend.core.errors import NotFound, TandemError
 from backend.core.middleware import SERVER_SEND_KEY
 from backend.core.time import utc_now
 from backend.room import events, rules
-from backend.room import service as room_service
+from backend.room import live as room_live
+from backend.room import messages as room_messages
 from backend.room.access import access_room_by_id
 from backend.room.broker import Broker
 from backend.room.models import RoomKind
@@ -465,7 +466,7 @@ class Connection:
         try:
             while True:
                 async with self.hub.db.session(write=False) as session:
-                    rows = await room_service.messages_after(
+                    rows = await room_messages.messages_after(
                         session, room_id, after=cursor.last, limit=FILL_PAGE
                     )
                 if self.closing or self.cursors.get(room_id) is not cursor:
@@ -769,7 +770,7 @@ class Hub:
             chunk = connections[start : start + REVALIDATE_CHUNK]
             room_ids = list({r for c in chunk for r in c.cursors})
             async with self.db.session(write=False) as session:
-                state = await room_service.load_live_state(
+                state = await room_live.load_live_state(
                     session,
                     self.settings,
                     session_ids=list({c.session_id for c in chunk}),
@@ -781,7 +782,7 @@ class Hub:
                 self._apply(connection, state, checked)
 
     def _apply(
-        self, connection: Connection, state: room_service.LiveState, checked: set[uuid.UUID]
+        self, connection: Connection, state: room_live.LiveState, checked: set[uuid.UUID]
     ) -> None:
         if connection.closing:
             return
@@ -837,7 +838,7 @@ async def _authenticate(
     auth_session: LiveSession
     if ticket:
         async with hub.db.session(write=True) as session:
-            redeemed = await room_service.redeem_ws_ticket(session, hub.settings, ticket)
+            redeemed = await room_live.redeem_ws_ticket(session, hub.settings, ticket)
             if redeemed is None:
                 return None
             account, auth_session = signed_in(redeemed[0]), live(redeemed[1])
@@ -858,7 +859,7 @@ async def _authenticate(
     else:
         return None
     async with hub.db.session(write=False) as session:
-        blocked = await room_service.blocked_by(session, account.id) or NO_ONE
+        blocked = await room_messages.blocked_by(session, account.id) or NO_ONE
     return account, auth_session, grants, blocked
 
 
@@ -997,7 +998,7 @@ async def _handle_frame(connection: Connection, text: str) -> None:
             async with connection.hub.db.session(write=True) as session:
                 actor = await _current_actor(connection, session, write=True)
                 if actor is not None:
-                    room = await room_service.mark_read(session, actor, frame.room_id, frame.seq)
+                    room = await room_messages.mark_read(session, actor, frame.room_id, frame.seq)
                     connection.offer_data(
                         {
                             "type": "read_marker",
@@ -1030,7 +1031,7 @@ async def _current_actor(connection: Connection, session: Any, *, write: bool) -
         )
     ).first()
     now = utc_now()
-    if found is None or not room_service.is_session_live(found[0], hub.settings, now):
+    if found is None or not room_live.is_session_live(found[0], hub.settings, now):
         connection.close(CLOSE_UNAUTHENTICATED, "Your session has ended. Please sign in again.")
         return None
     auth_session, account = found
@@ -1085,7 +1086,7 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
             held = min(last, head)
             accepted.append((room_id, access.kind, held, head))
             if frame.changes_since is not None and held > 0:
-                changed[room_id] = await room_service.changes_since(
+                changed[room_id] = await room_messages.changes_since(
                     session, room_id, up_to_seq=held, since=frame.changes_since, limit=limit
                 )
     if connection.closing:
@@ -1175,7 +1176,7 @@ async def _send(connection: Connection, frame: SendFrame) -> None:
         actor = await _current_actor(connection, session, write=True)
         if actor is None:
             return
-        message, duplicate = await room_service.post_message(
+        message, duplicate = await room_messages.post_message(
             session,
             actor,
             frame.room_id,
