@@ -34,6 +34,7 @@ async def new_room(
     unique_key: str | None = None,
     is_open: bool = True,
 ) -> Room:
+    """A room with nobody in it yet. No checks: the caller decided, and adds the members."""
     now = utc_now()
     room = Room(
         kind=kind.value,
