@@ -43,7 +43,11 @@ from backend.peerwork.models import (
     ShiftKind,
     TimesheetStatus,
 )
-from backend.room import service as room_service
+from backend.room import access as room_access
+from backend.room import direct as room_direct
+from backend.room import group_sessions as room_group_sessions
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.room.models import NotifyLevel, RoomKind
 from backend.room.schemas import FeedbackAnswerIn, FeedbackQuestionIn, GroupSessionCreate
 from backend.runtime import Runtime, build_runtime
@@ -466,10 +470,10 @@ async def _demo_rooms(
         )
     now = datetime.now(UTC).replace(microsecond=0)
     with frozen_clock(now - timedelta(days=21)) as clock:
-        circle = await room_service.create_room(
+        circle = await room_rooms.create_room(
             session, actors["Ioana"], kind=RoomKind.SUPPORT_GROUP, name="Tuesday circle", topic=""
         )
-        notices = await room_service.create_room(
+        notices = await room_rooms.create_room(
             session, actors["Noor"], kind=RoomKind.ANNOUNCEMENTS, name="Notices", topic=""
         )
         group = await membership_service.create_group(
@@ -479,14 +483,14 @@ async def _demo_rooms(
             description="Leaflets and the welcome pack, in five languages.",
         )
         assert group.room_id is not None  # noqa: S101 - create_group opens its room
-        working = await room_service.get_room_row(session, group.room_id)
-        roots = await room_service.ensure_active_members_room(session)
+        working = await room_access.get_room_row(session, group.room_id)
+        roots = await room_rooms.ensure_active_members_room(session)
         for name in ("Lina", "Joy", "Blessing", "Amara"):
-            await room_service.join_room(session, actors[name], circle.id)
-            await room_service.join_room(session, actors[name], notices.id)
-        await room_service.join_room(session, actors["Ioana"], notices.id)
+            await room_rooms.join_room(session, actors[name], circle.id)
+            await room_rooms.join_room(session, actors[name], notices.id)
+        await room_rooms.join_room(session, actors["Ioana"], notices.id)
         for name in ("Amara", "Noor", "Ioana", "Blessing"):
-            await room_service.add_room_member(
+            await room_rooms.add_room_member(
                 session, room_id=roots.id, account_id=accounts[name].id
             )
         for name in ("Blessing", "Amara"):
@@ -500,15 +504,13 @@ async def _demo_rooms(
             if m.status == MentorshipStatus.ACTIVE
         )
         mentor_name = next(n for n, a in accounts.items() if a.id == farah_mentorship.mentor_id)
-        mentoring = await room_service.open_mentoring_room(
+        mentoring = await room_rooms.open_mentoring_room(
             session, mentor_id=farah_mentorship.mentor_id, mentee_id=accounts["Farah"].id
         )
-        direct = await room_service.open_direct_conversation(
+        direct = await room_direct.open_direct_conversation(
             session, actors["Lina"], other_id=accounts["Joy"].id
         )
-        await room_service.answer_direct_conversation(
-            session, actors["Joy"], direct.id, accept=True
-        )
+        await room_direct.answer_direct_conversation(session, actors["Joy"], direct.id, accept=True)
         talk = [
             (circle.id, ["Ioana", "Lina", "Joy", "Blessing", "Amara"], 140),
             (working.id, ["Ioana", "Blessing", "Amara"], 40),
@@ -524,7 +526,7 @@ async def _demo_rooms(
             for _ in range(count):
                 counter += 1
                 clock.advance(seconds=step.total_seconds())
-                await room_service.post_message(
+                await room_messages.post_message(
                     session,
                     actors[rng.choice(speakers)],
                     room_id,
@@ -532,7 +534,9 @@ async def _demo_rooms(
                     body=rng.choice(_LINES),
                 )
         # Joy reads the circle only when she is named; mentions reach people's feeds.
-        await room_service.set_notify_level(session, actors["Joy"], circle.id, NotifyLevel.MENTIONS)
+        await room_messages.set_notify_level(
+            session, actors["Joy"], circle.id, NotifyLevel.MENTIONS
+        )
         for room_id, author, body in (
             (circle.id, "Ioana", "@Joy could you bring the leaflets on Tuesday?"),
             (
@@ -543,7 +547,7 @@ async def _demo_rooms(
             (roots.id, "Amara", "@Blessing can you look at Dalia's application this week?"),
         ):
             clock.advance(minutes=30)
-            await room_service.post_message(
+            await room_messages.post_message(
                 session, actors[author], room_id, client_id=f"demo-mention-{counter}", body=body
             )
             counter += 1
@@ -557,7 +561,7 @@ async def _demo_rooms(
         starts = now + timedelta(days=offset)
         if 0 < offset < 1:
             starts = starts.replace(minute=0, second=0)
-        held = await room_service.schedule_session(
+        held = await room_group_sessions.schedule_session(
             session,
             actors["Ioana"],
             circle.id,
@@ -575,14 +579,14 @@ async def _demo_rooms(
         if offset > 0:
             continue
         came = attendees[: 3 if offset == -14 else 4]
-        await room_service.record_attendance(
+        await room_group_sessions.record_attendance(
             session, actors["Ioana"], circle.id, held.id, account_ids=[accounts[n].id for n in came]
         )
-        asked = await room_service.set_feedback_questions(
+        asked = await room_group_sessions.set_feedback_questions(
             session, actors["Ioana"], circle.id, held.id, questions=questions
         )
         for name in came:
-            await room_service.submit_feedback(
+            await room_group_sessions.submit_feedback(
                 session,
                 actors[name],
                 circle.id,
@@ -595,7 +599,7 @@ async def _demo_rooms(
                 ],
             )
     series_start = now - timedelta(days=10)
-    _series, workshops = await room_service.create_series(
+    _series, workshops = await room_group_sessions.create_series(
         session,
         actors["Ioana"],
         circle.id,
@@ -611,7 +615,7 @@ async def _demo_rooms(
         ],
     )
     for held in workshops[:2]:
-        await room_service.record_attendance(
+        await room_group_sessions.record_attendance(
             session,
             actors["Ioana"],
             circle.id,

@@ -49,7 +49,9 @@ from backend.membership.models import (
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.rules import Mentee, parse_languages
 from backend.notification import producers as notify
-from backend.room import service as room_service
+from backend.room import group_sessions as room_group_sessions
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.safety import service as safety_service
 
 S = MemberStatus
@@ -165,11 +167,11 @@ async def _sync_active_members_room(
     """Active members share one room; she is in it exactly while she is active."""
     if (was == S.ACTIVE) == (now == S.ACTIVE):
         return
-    room = await room_service.ensure_active_members_room(session)
+    room = await room_rooms.ensure_active_members_room(session)
     if now == S.ACTIVE:
-        await room_service.add_room_member(session, room_id=room.id, account_id=account_id)
+        await room_rooms.add_room_member(session, room_id=room.id, account_id=account_id)
     else:
-        await room_service.remove_room_member(session, room_id=room.id, account_id=account_id)
+        await room_rooms.remove_room_member(session, room_id=room.id, account_id=account_id)
 
 
 SAFEGUARDING_TARGETS = {S.SUSPENDED, S.EXPELLED, S.MEMBER, S.ACTIVE, S.NEWCOMER, S.NON_ACTIVE}
@@ -205,7 +207,7 @@ async def participation_count(session: AsyncSession, account_id: uuid.UUID) -> i
     """Support-group sessions she attended, plus participations a facilitator confirmed."""
     statement = select(func.count()).where(ParticipationConfirmation.account_id == account_id)
     confirmed = int((await session.exec(statement)).one())
-    return confirmed + await room_service.count_attended_sessions(session, account_id)
+    return confirmed + await room_group_sessions.count_attended_sessions(session, account_id)
 
 
 async def promote_if_ready(session: AsyncSession, account_id: uuid.UUID) -> bool:
@@ -241,7 +243,7 @@ async def promote_ready_newcomers(session: AsyncSession) -> int:
     # Counted for everyone at once, so only those who took part enough are looked at one by
     # one: checking each of 5,000 newcomers held the write lock for 8 s every round.
     required = (await get_rules(session)).participation_required
-    took_part = await room_service.attended_session_counts(session)
+    took_part = await room_group_sessions.attended_session_counts(session)
     confirmed = await session.exec(
         select(ParticipationConfirmation.account_id, func.count()).group_by(
             col(ParticipationConfirmation.account_id)
@@ -1316,8 +1318,8 @@ async def approve_applicant(
     for group_id in filter(None, application.working_groups.split(",")):
         await join_group(session, account_id=applicant_id, group_id=uuid.UUID(group_id))
     pseudonym = (await _account(session, applicant_id)).pseudonym
-    active_room = await room_service.ensure_active_members_room(session)
-    introduction = await room_service.post_system_message(
+    active_room = await room_rooms.ensure_active_members_room(session)
+    introduction = await room_messages.post_system_message(
         session,
         room_id=active_room.id,
         text=f"Please welcome {pseudonym}, who joins the active members today.",
@@ -1536,7 +1538,7 @@ async def mark_inactive_members(session: AsyncSession) -> int:
     )
     moved = 0
     for account_id in (await session.exec(statement)).all():
-        if await room_service.count_attended_sessions(session, account_id, since=cutoff):
+        if await room_group_sessions.count_attended_sessions(session, account_id, since=cutoff):
             continue
         await change_status(
             session,
@@ -1720,7 +1722,7 @@ async def create_group(
     ).first()
     if exists is not None:
         raise Conflict("A working group with this name exists.", fields={"name": "Taken."})
-    room = await room_service.create_working_group_room(session, name=cleaned, created_by=actor_id)
+    room = await room_rooms.create_working_group_room(session, name=cleaned, created_by=actor_id)
     group = WorkingGroup(
         name=cleaned,
         name_key=cleaned.casefold(),
@@ -1745,7 +1747,7 @@ async def join_group(
     if group is None:
         raise NotFound()
     if group.room_id is not None:
-        await room_service.add_room_member(session, room_id=group.room_id, account_id=account_id)
+        await room_rooms.add_room_member(session, room_id=group.room_id, account_id=account_id)
     existing = (
         await session.exec(
             select(WorkingGroupMember)
@@ -1773,7 +1775,7 @@ async def leave_group(session: AsyncSession, *, account_id: uuid.UUID, group_id:
         raise NotFound()
     group = await session.get(WorkingGroup, group_id)
     if group is not None and group.room_id is not None:
-        await room_service.remove_room_member(session, room_id=group.room_id, account_id=account_id)
+        await room_rooms.remove_room_member(session, room_id=group.room_id, account_id=account_id)
     await session.delete(existing)
 
 

@@ -13,7 +13,7 @@ from backend.core.time import utc_now
 from backend.mentoring.models import MentorProfile, Mentorship, MentorshipStatus
 from backend.mentoring.rules import Mentee, MentorCandidate, choose_mentor, parse_languages
 from backend.notification import producers as notify
-from backend.room import service as room_service
+from backend.room import rooms as room_rooms
 from backend.safety import service as safety_service
 
 OPEN_STATUSES = (MentorshipStatus.PROPOSED.value, MentorshipStatus.ACTIVE.value)
@@ -143,7 +143,7 @@ async def confirm_mentorship(
         mentorship.mentor_id = mentor_id
         mentorship.override_reason = reason
     # The pair's private room opens with the mentorship.
-    await room_service.open_mentoring_room(
+    await room_rooms.open_mentoring_room(
         session, mentor_id=mentorship.mentor_id, mentee_id=mentorship.mentee_id
     )
     mentorship.status = MentorshipStatus.ACTIVE.value
@@ -193,13 +193,13 @@ async def end_mentorship(
     mentorship = await access_mentorship(session, actor_id, mentorship_id)
     if mentorship.status == MentorshipStatus.ENDED:
         raise Conflict("This mentorship has ended already.")
-    room = await room_service.find_mentoring_room(
+    room = await room_rooms.find_mentoring_room(
         session, mentor_id=mentorship.mentor_id, mentee_id=mentorship.mentee_id
     )
     if room is not None:
         # Both leave the private room; what was written stays for safeguarding only.
         for person in (mentorship.mentor_id, mentorship.mentee_id):
-            await room_service.remove_room_member(session, room_id=room.id, account_id=person)
+            await room_rooms.remove_room_member(session, room_id=room.id, account_id=person)
     mentorship.status = MentorshipStatus.ENDED.value
     mentorship.ended_at = utc_now()
     mentorship.ended_by = actor_id

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.notification.catalogue import Kind
 from backend.notification.models import Notification
 from backend.notification.service import notify
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 
 Ids = Iterable[uuid.UUID]
 
@@ -190,7 +190,7 @@ async def mentoring_ended(
 # ---------------------------------------------------------------- rooms
 
 
-async def room_mention(session: AsyncSession, mentions: room_service.Mentions) -> None:
+async def room_mention(session: AsyncSession, mentions: room_messages.Mentions) -> None:
     """Members named in a message, unless the room is set to nothing or a block stands
     between them (the room service chose them); only room members ever hear of it."""
     await notify(
@@ -307,4 +307,4 @@ async def restriction_lifted(
 
 def install() -> None:
     """Hook the producers that a lower layer (rooms) calls back; run once per process."""
-    room_service.on_mentions(room_mention)
+    room_messages.on_mentions(room_mention)

@@ -48,7 +48,7 @@ from backend.peerwork.models import (
     WorkerStatus,
 )
 from backend.room import events
-from backend.room import service as room_service
+from backend.room import views as room_views
 from backend.room.models import (
     FeedbackSubmission,
     GroupSession,
@@ -215,7 +215,7 @@ async def erase_rooms(session: AsyncSession, erased: ErasureContext) -> None:
             .execution_options(populate_existing=True)
         )
         for message in tombstones.all():
-            public = room_service.message_public(message, None)
+            public = room_views.message_public(message, None)
             events.publish_on_commit(
                 session,
                 events.MessageUpdatedEvent(

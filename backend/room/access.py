@@ -13,7 +13,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.auth.capabilities import Grants
 from backend.core.errors import Forbidden, NotFound
 from backend.room import rules
-from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomMessage, RoomRole
+from backend.room.models import (
+    GroupSession,
+    MemberState,
+    Room,
+    RoomKind,
+    RoomMember,
+    RoomMessage,
+    RoomRole,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,14 @@ async def get_membership(
         .where(RoomMember.account_id == account_id)
     )
     return (await session.exec(statement)).first()
+
+
+async def get_room_row(session: AsyncSession, room_id: uuid.UUID) -> Room:
+    """A room by id, without access checks: for domains that manage their own rooms."""
+    room = await session.get(Room, room_id)
+    if room is None:
+        raise NotFound()
+    return room
 
 
 async def access_room_by_id(
@@ -93,3 +109,19 @@ async def access_message_by_seq(session: AsyncSession, access: RoomAccess, seq: 
     if message is None:
         raise NotFound()
     return message
+
+
+async def access_group_session(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    grants: Grants,
+    room_id: uuid.UUID,
+    session_id: uuid.UUID,
+) -> tuple[RoomAccess, GroupSession]:
+    """A support-group session of a room she reads; NotFound when the room is not hers to
+    read or the session belongs to another room."""
+    access = await access_room_by_id(session, account_id, grants, room_id)
+    group_session = await session.get(GroupSession, session_id)
+    if group_session is None or group_session.room_id != room_id:
+        raise NotFound()
+    return access, group_session

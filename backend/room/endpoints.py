@@ -8,8 +8,11 @@ from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor, SelfActor, per_account, require
 from backend.core.dependencies import AppSettings, DbSession
 from backend.core.jsonbody import StrictJSONRoute
+from backend.room import direct as room_direct
+from backend.room import group_sessions as room_group_sessions
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.room import rules
-from backend.room import service as room_service
 from backend.room.models import GroupSession, RoomKind
 from backend.room.schemas import (
     AttendancePublic,
@@ -60,20 +63,20 @@ async def issue_ws_ticket(actor: SelfActor, session: DbSession, settings: AppSet
 @router.get("/rooms", response_model=list[RoomPublic])
 async def my_rooms(actor: SelfActor, session: DbSession) -> list[RoomPublic]:
     """Rooms she belongs to (and direct conversations she is asked into), with unread counts."""
-    return await room_service.list_my_rooms(session, actor)
+    return await room_rooms.list_my_rooms(session, actor)
 
 
 @router.get("/rooms/joinable", response_model=list[RoomPublic])
 async def joinable_rooms(actor: SelfActor, session: DbSession) -> list[RoomPublic]:
-    return await room_service.list_joinable_rooms(session, actor)
+    return await room_rooms.list_joinable_rooms(session, actor)
 
 
 @router.post("/rooms", status_code=status.HTTP_201_CREATED, response_model=RoomPublic)
 async def create_room(body: RoomCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
-    room = await room_service.create_room(
+    room = await room_rooms.create_room(
         session, actor, kind=RoomKind(body.kind), name=body.name, topic=body.topic
     )
-    return await room_service.get_room(session, actor, room.id)
+    return await room_rooms.get_room(session, actor, room.id)
 
 
 @router.post(
@@ -81,8 +84,8 @@ async def create_room(body: RoomCreate, actor: SelfActor, session: DbSession) ->
 )
 async def open_direct(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
     """Ask someone she shares a room with; it opens when she accepts (at once for a mentor)."""
-    room = await room_service.open_direct_conversation(session, actor, other_id=body.account_id)
-    return await room_service.get_room(session, actor, room.id)
+    room = await room_direct.open_direct_conversation(session, actor, other_id=body.account_id)
+    return await room_rooms.get_room(session, actor, room.id)
 
 
 @router.post(
@@ -90,35 +93,35 @@ async def open_direct(body: DirectCreate, actor: SelfActor, session: DbSession) 
 )
 async def open_welcome(body: DirectCreate, actor: SelfActor, session: DbSession) -> RoomPublic:
     """A facilitator opens a private conversation with a newcomer (open at once)."""
-    room = await room_service.open_welcome_conversation(session, actor, newcomer_id=body.account_id)
-    return await room_service.get_room(session, actor, room.id)
+    room = await room_rooms.open_welcome_conversation(session, actor, newcomer_id=body.account_id)
+    return await room_rooms.get_room(session, actor, room.id)
 
 
 @router.get(RoomPath, response_model=RoomPublic)
 async def get_room(room_id: uuid.UUID, actor: SelfActor, session: DbSession) -> RoomPublic:
-    return await room_service.get_room(session, actor, room_id)
+    return await room_rooms.get_room(session, actor, room_id)
 
 
 @router.post(RoomPath + "/join", response_model=RoomPublic)
 async def join_room(room_id: uuid.UUID, actor: SelfActor, session: DbSession) -> RoomPublic:
-    return await room_service.join_room(session, actor, room_id)
+    return await room_rooms.join_room(session, actor, room_id)
 
 
 @router.post(RoomPath + "/leave", status_code=status.HTTP_204_NO_CONTENT)
 async def leave_room(room_id: uuid.UUID, actor: SelfActor, session: DbSession) -> Response:
-    await room_service.leave_room(session, actor, room_id)
+    await room_rooms.leave_room(session, actor, room_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(RoomPath + "/accept", response_model=RoomPublic)
 async def accept_direct(room_id: uuid.UUID, actor: SelfActor, session: DbSession) -> RoomPublic:
-    await room_service.answer_direct_conversation(session, actor, room_id, accept=True)
-    return await room_service.get_room(session, actor, room_id)
+    await room_direct.answer_direct_conversation(session, actor, room_id, accept=True)
+    return await room_rooms.get_room(session, actor, room_id)
 
 
 @router.post(RoomPath + "/decline", status_code=status.HTTP_204_NO_CONTENT)
 async def decline_direct(room_id: uuid.UUID, actor: SelfActor, session: DbSession) -> Response:
-    await room_service.answer_direct_conversation(session, actor, room_id, accept=False)
+    await room_direct.answer_direct_conversation(session, actor, room_id, accept=False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -126,7 +129,7 @@ async def decline_direct(room_id: uuid.UUID, actor: SelfActor, session: DbSessio
 async def list_members(
     room_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> list[MemberPublic]:
-    rows = await room_service.list_members(session, actor, room_id)
+    rows = await room_rooms.list_members(session, actor, room_id)
     return [
         MemberPublic(account_id=m.account_id, pseudonym=p, role=m.role, state=m.state)
         for m, p in rows
@@ -139,10 +142,10 @@ async def list_members(
 async def add_member(
     room_id: uuid.UUID, body: MemberAdd, actor: SelfActor, session: DbSession
 ) -> MemberPublic:
-    member = await room_service.add_member_as_moderator(
+    member = await room_rooms.add_member_as_moderator(
         session, actor, room_id, account_id=body.account_id, role=body.role
     )
-    names = await room_service.pseudonyms(session, [member.account_id])
+    names = await room_messages.pseudonyms(session, [member.account_id])
     return MemberPublic(
         account_id=member.account_id,
         pseudonym=names[member.account_id],
@@ -156,7 +159,7 @@ async def remove_member(
     room_id: uuid.UUID, body: MemberRemoval, actor: SelfActor, session: DbSession
 ) -> Response:
     """A moderator removes a member; her open sockets stop receiving the room at once."""
-    await room_service.remove_member(
+    await room_rooms.remove_member(
         session, actor, room_id, account_id=body.account_id, reason=body.reason
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -166,7 +169,7 @@ async def remove_member(
 async def mute_member(
     room_id: uuid.UUID, body: MuteCreate, actor: SelfActor, session: DbSession
 ) -> MemberPublic:
-    member = await room_service.mute_member(
+    member = await room_rooms.mute_member(
         session,
         actor,
         room_id,
@@ -174,7 +177,7 @@ async def mute_member(
         minutes=body.minutes,
         reason=body.reason,
     )
-    names = await room_service.pseudonyms(session, [member.account_id])
+    names = await room_messages.pseudonyms(session, [member.account_id])
     return MemberPublic(
         account_id=member.account_id,
         pseudonym=names[member.account_id],
@@ -190,10 +193,10 @@ async def list_messages(
     session: DbSession,
     before: Annotated[int | None, Query(ge=1)] = None,
     after: Annotated[int | None, Query(ge=0)] = None,
-    limit: Annotated[int, Query(ge=1, le=room_service.HISTORY_PAGE_MAX)] = 50,
+    limit: Annotated[int, Query(ge=1, le=room_messages.HISTORY_PAGE_MAX)] = 50,
 ) -> list[MessagePublic]:
     """History, oldest first: the latest page, the page ``before`` a seq, or ``after`` one."""
-    return await room_service.list_messages(
+    return await room_messages.list_messages(
         session, actor, room_id, before=before, after=after, limit=limit
     )
 
@@ -212,7 +215,7 @@ async def post_message(
     response: Response,
 ) -> MessagePosted:
     """Idempotent on ``client_id``: a resend answers 200 with the message stored the first time."""
-    message, duplicate = await room_service.post_message(
+    message, duplicate = await room_messages.post_message(
         session,
         actor,
         room_id,
@@ -230,14 +233,14 @@ async def post_message(
 async def edit_message(
     room_id: uuid.UUID, seq: int, body: MessageEdit, actor: SelfActor, session: DbSession
 ) -> MessagePublic:
-    return await room_service.edit_message(session, actor, room_id, seq, body=body.body)
+    return await room_messages.edit_message(session, actor, room_id, seq, body=body.body)
 
 
 @router.delete(RoomPath + "/messages/{seq}", response_model=MessagePublic)
 async def delete_message(
     room_id: uuid.UUID, seq: int, actor: SelfActor, session: DbSession
 ) -> MessagePublic:
-    return await room_service.delete_own_message(session, actor, room_id, seq)
+    return await room_messages.delete_own_message(session, actor, room_id, seq)
 
 
 @router.post(RoomPath + "/messages/{seq}/removal", response_model=MessagePublic)
@@ -245,7 +248,7 @@ async def remove_message(
     room_id: uuid.UUID, seq: int, body: ModeratorRemoval, actor: SelfActor, session: DbSession
 ) -> MessagePublic:
     """A moderator deletes a message: a tombstone with the reason stays."""
-    return await room_service.remove_message_as_moderator(
+    return await room_messages.remove_message_as_moderator(
         session, actor, room_id, seq, reason=body.reason
     )
 
@@ -254,7 +257,7 @@ async def remove_message(
 async def message_revisions(
     room_id: uuid.UUID, seq: int, actor: SelfActor, session: DbSession
 ) -> list[RevisionPublic]:
-    rows = await room_service.list_revisions(session, actor, room_id, seq)
+    rows = await room_messages.list_revisions(session, actor, room_id, seq)
     return [RevisionPublic.model_validate(r) for r in rows]
 
 
@@ -263,21 +266,21 @@ async def set_notify_level(
     room_id: uuid.UUID, body: NotifyLevelIn, actor: SelfActor, session: DbSession
 ) -> RoomPublic:
     """What of this room reaches her notifications: mentions of her (all, mentions) or none."""
-    return await room_service.set_notify_level(session, actor, room_id, body.level)
+    return await room_messages.set_notify_level(session, actor, room_id, body.level)
 
 
 @router.put(RoomPath + "/read-marker", response_model=RoomPublic)
 async def mark_read(
     room_id: uuid.UUID, body: ReadMarker, actor: SelfActor, session: DbSession
 ) -> RoomPublic:
-    return await room_service.mark_read(session, actor, room_id, body.seq)
+    return await room_messages.mark_read(session, actor, room_id, body.seq)
 
 
 # Support-group sessions
 
 
 async def _session_public(session: DbSession, rows: list[GroupSession]) -> list[GroupSessionPublic]:
-    names = await room_service.pseudonyms(session, [r.facilitator_id for r in rows])
+    names = await room_messages.pseudonyms(session, [r.facilitator_id for r in rows])
     return [
         GroupSessionPublic(
             id=r.id,
@@ -301,7 +304,7 @@ async def _session_public(session: DbSession, rows: list[GroupSession]) -> list[
 async def list_group_sessions(
     room_id: uuid.UUID, actor: SelfActor, session: DbSession, upcoming: bool = True
 ) -> list[GroupSessionPublic]:
-    rows = await room_service.list_group_sessions(session, actor, room_id, upcoming=upcoming)
+    rows = await room_group_sessions.list_group_sessions(session, actor, room_id, upcoming=upcoming)
     return await _session_public(session, rows)
 
 
@@ -311,7 +314,7 @@ async def list_group_sessions(
 async def schedule_session(
     room_id: uuid.UUID, body: GroupSessionCreate, actor: SelfActor, session: DbSession
 ) -> GroupSessionPublic:
-    row = await room_service.schedule_session(session, actor, room_id, body)
+    row = await room_group_sessions.schedule_session(session, actor, room_id, body)
     return (await _session_public(session, [row]))[0]
 
 
@@ -320,7 +323,7 @@ async def create_series(
     room_id: uuid.UUID, body: SeriesCreate, actor: SelfActor, session: DbSession
 ) -> SeriesPublic:
     """A workshop series of 4 to 6 sessions."""
-    series, rows = await room_service.create_series(
+    series, rows = await room_group_sessions.create_series(
         session, actor, room_id, title=body.title, sessions=body.sessions
     )
     return SeriesPublic(
@@ -335,7 +338,7 @@ async def create_series(
 async def series_attendance(
     room_id: uuid.UUID, series_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> SeriesAttendancePublic:
-    series, sessions, attended = await room_service.series_attendance(
+    series, sessions, attended = await room_group_sessions.series_attendance(
         session, actor, room_id, series_id
     )
     return SeriesAttendancePublic(series_id=series.id, sessions=len(sessions), attended=attended)
@@ -349,7 +352,7 @@ async def record_attendance(
     actor: SelfActor,
     session: DbSession,
 ) -> AttendancePublic:
-    rows = await room_service.record_attendance(
+    rows = await room_group_sessions.record_attendance(
         session, actor, room_id, session_id, account_ids=body.account_ids
     )
     return AttendancePublic(
@@ -361,7 +364,7 @@ async def record_attendance(
 async def get_attendance(
     room_id: uuid.UUID, session_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> AttendancePublic:
-    rows = await room_service.list_attendance(session, actor, room_id, session_id)
+    rows = await room_group_sessions.list_attendance(session, actor, room_id, session_id)
     return AttendancePublic(
         session_id=session_id, attendees=[AuthorPublic(id=a, pseudonym=p) for a, p in rows]
     )
@@ -378,7 +381,7 @@ async def set_feedback_questions(
     actor: SelfActor,
     session: DbSession,
 ) -> list[FeedbackQuestionPublic]:
-    rows = await room_service.set_feedback_questions(
+    rows = await room_group_sessions.set_feedback_questions(
         session, actor, room_id, session_id, questions=body.questions
     )
     return [FeedbackQuestionPublic.model_validate(r) for r in rows]
@@ -391,7 +394,7 @@ async def set_feedback_questions(
 async def feedback_questions(
     room_id: uuid.UUID, session_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> list[FeedbackQuestionPublic]:
-    rows = await room_service.list_feedback_questions(session, actor, room_id, session_id)
+    rows = await room_group_sessions.list_feedback_questions(session, actor, room_id, session_id)
     return [FeedbackQuestionPublic.model_validate(r) for r in rows]
 
 
@@ -404,7 +407,9 @@ async def submit_feedback(
     session: DbSession,
 ) -> Response:
     """Anonymous: the facilitator sees aggregates only, and only from three answers on."""
-    await room_service.submit_feedback(session, actor, room_id, session_id, answers=body.answers)
+    await room_group_sessions.submit_feedback(
+        session, actor, room_id, session_id, answers=body.answers
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -412,7 +417,7 @@ async def submit_feedback(
 async def feedback_summary(
     room_id: uuid.UUID, session_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> FeedbackSummaryPublic:
-    submissions, questions = await room_service.feedback_summary(
+    submissions, questions = await room_group_sessions.feedback_summary(
         session, actor, room_id, session_id
     )
     return FeedbackSummaryPublic(

@@ -39,7 +39,7 @@ from backend.realtime.hub import Hub
 from backend.realtime.stream import Stream
 from backend.realtime.wire import Outgoing
 from backend.room import events, rules
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 from backend.room.access import access_room_by_id
 from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomRole
 from backend.room.schemas import (
@@ -71,7 +71,7 @@ class RoomMessages:
         if not isinstance(key, uuid.UUID):
             return []
         async with db.session(write=False) as session:
-            rows = await room_service.messages_after(session, key, after=after, limit=limit)
+            rows = await room_messages.messages_after(session, key, after=after, limit=limit)
         return [Outgoing("message", message.model_dump(mode="json")) for message in rows]
 
 
@@ -102,7 +102,7 @@ async def authenticate(hub: Hub, websocket: WebSocket) -> Identity | None:
     if actor is None:
         return None
     async with hub.db.session(write=False) as session:
-        blocked = await room_service.blocked_by(session, actor.account.id) or NO_ONE
+        blocked = await room_messages.blocked_by(session, actor.account.id) or NO_ONE
     return Identity(
         account_id=actor.account.id,
         pseudonym=actor.account.pseudonym,
@@ -137,7 +137,7 @@ async def _subscribe(connection: Connection, frame: SubscribeFrame) -> None:
             held = min(last, head)
             accepted.append((room_id, held, head))
             if frame.changes_since is not None and held > 0:
-                changed[room_id] = await room_service.changes_since(
+                changed[room_id] = await room_messages.changes_since(
                     session, room_id, up_to_seq=held, since=frame.changes_since, limit=limit
                 )
     if connection.closing:
@@ -194,7 +194,7 @@ async def _send(connection: Connection, frame: SendFrame) -> None:
         actor = await auth_realtime.actor_for_frame(connection, touch_in=session)
         if actor is None:
             return
-        message, duplicate = await room_service.post_message(
+        message, duplicate = await room_messages.post_message(
             session,
             actor,
             frame.room_id,
@@ -220,7 +220,7 @@ async def _read(connection: Connection, frame: ReadFrame) -> None:
         actor = await auth_realtime.actor_for_frame(connection, touch_in=session)
         if actor is None:
             return
-        room = await room_service.mark_read(session, actor, frame.room_id, frame.seq)
+        room = await room_messages.mark_read(session, actor, frame.room_id, frame.seq)
     connection.offer_data(
         {"type": "read_marker", "room_id": str(room.id), "seq": room.last_read_seq}
     )

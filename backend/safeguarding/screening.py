@@ -17,7 +17,7 @@ from backend.core import audit
 from backend.core.errors import Conflict, NotFound
 from backend.core.time import utc_now
 from backend.membership.models import Membership, MemberStatus
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomMessage
 from backend.room.rules import PRIVATE_KINDS
 from backend.room.screening import Draft, Screened
@@ -126,7 +126,7 @@ async def _flag(
         severity=severity,
         urgent=False,
     )
-    names = await room_service.pseudonyms(session, [draft.author_id])
+    names = await room_messages.pseudonyms(session, [draft.author_id])
     now = utc_now()
     for rule_id, detail in evidence:
         session.add(
@@ -251,7 +251,7 @@ async def release(session: AsyncSession, actor: Actor, evidence_id: uuid.UUID) -
         raise Conflict("Nothing was withheld here.")
     # Masking is deterministic: the stored text is what masking the evidence gives.
     masked = signals.withhold_phone_numbers(row.body, room_has_newcomers=True, disabled=()).text
-    released = await room_service.release_withheld_text(
+    released = await room_messages.release_withheld_text(
         session, room_id=row.room_id, seq=row.seq, masked=masked, original=row.body
     )
     if not released:

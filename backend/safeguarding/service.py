@@ -25,7 +25,7 @@ from backend.membership.models import MemberStatus, Referral
 from backend.mentoring.models import Mentorship
 from backend.notification import producers
 from backend.realtime import bus
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 from backend.safeguarding.models import (
     CaseAppeal,
     CaseEvidence,
@@ -113,14 +113,14 @@ async def file_report(
     """File a report; messages named are snapshotted now, so deleting them changes nothing."""
     if not actor.can(Capability.REPORTS_FILE):
         raise Forbidden("You do not have permission to do this.", code="missing_capability")
-    snapshots: list[room_service.MessageSnapshot] = []
+    snapshots: list[room_messages.MessageSnapshot] = []
     account_id = target.account_id
     room_id = target.room_id
     if target.kind is TargetKind.MESSAGE:
         if room_id is None or target.seq is None:
             raise InvalidInput("Say which message you report.", fields={"seq": "Required."})
         seqs = [target.seq, *evidence_seqs][:MAX_EVIDENCE_MESSAGES]
-        snapshots = await room_service.snapshot_messages(session, actor, room_id, seqs)
+        snapshots = await room_messages.snapshot_messages(session, actor, room_id, seqs)
         account_id = snapshots[0].author_id
         if account_id is None:
             raise Conflict("This message has no author to report.")
@@ -129,16 +129,16 @@ async def file_report(
             raise NotFound()
         room_id = None
         if target.room_id is not None and evidence_seqs:
-            snapshots = await room_service.snapshot_messages(
+            snapshots = await room_messages.snapshot_messages(
                 session, actor, target.room_id, list(evidence_seqs)[:MAX_EVIDENCE_MESSAGES]
             )
     else:
         if room_id is None:
             raise InvalidInput("Say which room you report.", fields={"room_id": "Required."})
-        await room_service.room_exists_for(session, actor, room_id)
+        await room_messages.room_exists_for(session, actor, room_id)
         account_id = None
         if evidence_seqs:
-            snapshots = await room_service.snapshot_messages(
+            snapshots = await room_messages.snapshot_messages(
                 session, actor, room_id, list(evidence_seqs)[:MAX_EVIDENCE_MESSAGES]
             )
     if account_id == actor.account.id:
@@ -361,7 +361,7 @@ async def triage_queue(
     ordered = report_rules.triage_order(
         report_rules.QueueEntry(c.id, c.urgent, Severity(c.severity), c.opened_at) for c in mine
     )
-    names = await room_service.pseudonyms(
+    names = await room_messages.pseudonyms(
         session, [c.target_account_id for c in mine] + [c.assigned_to for c in mine]
     )
     counts: dict[uuid.UUID, list[str]] = {}
@@ -504,7 +504,7 @@ async def case_file(session: AsyncSession, actor: Actor, case_id: uuid.UUID) -> 
         ).all()
     )
     appeal = (await session.exec(select(CaseAppeal).where(CaseAppeal.case_id == case.id))).first()
-    names = await room_service.pseudonyms(
+    names = await room_messages.pseudonyms(
         session,
         [case.target_account_id] + [r.reporter_id for r in reports] + [n.author_id for n in notes],
     )

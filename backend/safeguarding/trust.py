@@ -21,7 +21,7 @@ from backend.membership.models import (
     Vote,
 )
 from backend.mentoring.models import Mentorship
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 from backend.safeguarding import service as safety_cases
 from backend.safeguarding.models import ReviewMark
 from moderation import trust
@@ -106,13 +106,13 @@ async def trust_graph(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, steps: int = CASCADE_STEPS
 ) -> TrustGraph:
     safety_cases.require_officer(actor)
-    names = await room_service.pseudonyms(session, [account_id])
+    names = await room_messages.pseudonyms(session, [account_id])
     if account_id not in names:
         raise NotFound()
     edges = await trust.collect(DatabaseTrustSource(session), account_id, steps)
     reach = trust.distances(edges, account_id)
     people = [p for p in reach if isinstance(p, uuid.UUID)]
-    names = await room_service.pseudonyms(session, people)
+    names = await room_messages.pseudonyms(session, people)
     statuses = dict(
         (
             await session.exec(
@@ -242,5 +242,5 @@ async def under_review(session: AsyncSession, actor: Actor) -> list[tuple[Review
             )
         ).all()
     )
-    names = await room_service.pseudonyms(session, [r.account_id for r in rows])
+    names = await room_messages.pseudonyms(session, [r.account_id for r in rows])
     return [(r, names.get(r.account_id, "an erased member")) for r in rows]

@@ -30,7 +30,8 @@ from backend.membership.models import MemberStatus
 from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
 from backend.notification import service as notification_service
 from backend.peerwork import service as peerwork_service
-from backend.room import service as room_service
+from backend.room import group_sessions as room_group_sessions
+from backend.room import rooms as room_rooms
 from backend.room.models import RoomKind
 from backend.safety import service as safety_service
 from backend.web.dependencies import FormData, OptionalActor
@@ -49,10 +50,12 @@ router = APIRouter(include_in_schema=False)
 async def upcoming_sessions(session: DbSession, actor: Actor) -> list[tuple[str, object]]:
     """Support-group sessions to come in her rooms, soonest first, with the room's name."""
     found: list[tuple[str, object]] = []
-    for room in await room_service.list_my_rooms(session, actor):
+    for room in await room_rooms.list_my_rooms(session, actor):
         if room.kind is not RoomKind.SUPPORT_GROUP or room.my_state != "active":
             continue
-        for row in await room_service.list_group_sessions(session, actor, room.id, upcoming=True):
+        for row in await room_group_sessions.list_group_sessions(
+            session, actor, room.id, upcoming=True
+        ):
             found.append((room.name, row))
     found.sort(key=lambda pair: pair[1].starts_at)  # type: ignore[attr-defined]
     return found
@@ -65,7 +68,7 @@ async def home(request: Request, actor: OptionalActor, session: DbSession) -> Re
     membership = await membership_service.load_membership(session, actor.account.id)
     status = MemberStatus(membership.status)
     must_sign = await membership_service.unsigned_kinds(session, actor.account.id, status)
-    rooms = await room_service.list_my_rooms(session, actor)
+    rooms = await room_rooms.list_my_rooms(session, actor)
     votes = []
     if actor.can(Capability.MEMBERSHIP_VOTE):
         for vote in await membership_service.list_open_votes(session):

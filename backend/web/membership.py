@@ -41,7 +41,7 @@ from backend.membership.schemas import (
     RulesIn,
 )
 from backend.mentoring import service as mentoring_service
-from backend.room import service as room_service
+from backend.room import rooms as room_rooms
 from backend.web.dependencies import FormData
 from backend.web.forms import validated
 from backend.web.render import N_, page, see_other
@@ -85,7 +85,7 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
     for m in await mentoring_service.mentorships_of(session, me):
         mentor = await session.get(Account, m.mentor_id)
         mentee = await session.get(Account, m.mentee_id)
-        room = await room_service.find_mentoring_room(
+        room = await room_rooms.find_mentoring_room(
             session, mentor_id=m.mentor_id, mentee_id=m.mentee_id
         )
         mentorships.append((m, mentor, mentee, room))

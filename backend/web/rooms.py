@@ -15,8 +15,11 @@ from backend.auth.dependencies import Actor, SelfActor
 from backend.core.dependencies import DbSession, WriteDbSession
 from backend.core.errors import Forbidden, InvalidInput, TandemError
 from backend.core.time import utc_now
+from backend.room import direct as room_direct
+from backend.room import group_sessions as room_group_sessions
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.room import rules
-from backend.room import service as room_service
 from backend.room.access import access_room_by_id
 from backend.room.models import RoomKind
 from backend.room.schemas import GroupSessionCreate, MessageCreate, MessageEdit
@@ -41,10 +44,10 @@ OWN_MESSAGE_WORDS = (
 
 @router.get("/rooms", response_class=HTMLResponse)
 async def rooms(request: Request, actor: SelfActor, session: DbSession) -> Response:
-    mine = await room_service.list_my_rooms(session, actor)
+    mine = await room_rooms.list_my_rooms(session, actor)
     joinable = [
         r
-        for r in await room_service.list_joinable_rooms(session, actor)
+        for r in await room_rooms.list_joinable_rooms(session, actor)
         if r.id not in {m.id for m in mine if m.my_state == "active"}
     ]
     return page(
@@ -74,15 +77,17 @@ async def room_page(
 ) -> Response:
     """``own_error``: (seq, message, text she typed) when editing or deleting her message
     was refused; shown on that message, its form open."""
-    room = await room_service.get_room(session, actor, room_id)
+    room = await room_rooms.get_room(session, actor, room_id)
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
-    messages = await room_service.list_messages(
+    messages = await room_messages.list_messages(
         session, actor, room_id, before=before, after=None, limit=PAGE_SIZE
     )
-    members = await room_service.list_members(session, actor, room_id)
+    members = await room_rooms.list_members(session, actor, room_id)
     sessions = []
     if room.kind is RoomKind.SUPPORT_GROUP:
-        sessions = await room_service.list_group_sessions(session, actor, room_id, upcoming=True)
+        sessions = await room_group_sessions.list_group_sessions(
+            session, actor, room_id, upcoming=True
+        )
     if own_error is not None and not any(
         m.seq == own_error[0] and m.author and m.author.id == actor.account.id and not m.deleted
         for m in messages
@@ -134,9 +139,9 @@ async def room(
     """The conversation: the latest page (marked read) or an earlier one."""
     shown = await room_page(request, actor, session, room_id, before=before)
     if before is None:
-        head = (await room_service.get_room(session, actor, room_id)).last_seq
+        head = (await room_rooms.get_room(session, actor, room_id)).last_seq
         if head:
-            await room_service.mark_read(session, actor, room_id, head)
+            await room_messages.mark_read(session, actor, room_id, head)
     return shown
 
 
@@ -152,7 +157,7 @@ async def post_message(
             body=form.get("body"),
             content_warning=form.get("content_warning") or None,
         )
-        message, _duplicate = await room_service.post_message(
+        message, _duplicate = await room_messages.post_message(
             session,
             actor,
             room_id,
@@ -202,7 +207,7 @@ async def edit_own_message(
     before = _page_before(form)
     try:
         body = validated(MessageEdit, body=form.get("body"))
-        await room_service.edit_message(session, actor, room_id, seq, body=body.body)
+        await room_messages.edit_message(session, actor, room_id, seq, body=body.body)
     except (Forbidden, InvalidInput) as exc:
         await session.rollback()
         return await room_page(
@@ -229,7 +234,7 @@ async def delete_own_message(
     """Her own message, deleted: its words are gone, history included."""
     before = _page_before(form)
     try:
-        await room_service.delete_own_message(session, actor, room_id, seq)
+        await room_messages.delete_own_message(session, actor, room_id, seq)
     except Forbidden as exc:
         await session.rollback()
         return await room_page(
@@ -246,13 +251,13 @@ async def delete_own_message(
 
 @router.post("/rooms/{room_id}/join")
 async def join(room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData) -> Response:
-    await room_service.join_room(session, actor, room_id)
+    await room_rooms.join_room(session, actor, room_id)
     return see_other(f"/rooms/{room_id}")
 
 
 @router.post("/rooms/{room_id}/leave")
 async def leave(room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData) -> Response:
-    await room_service.leave_room(session, actor, room_id)
+    await room_rooms.leave_room(session, actor, room_id)
     return see_other("/rooms")
 
 
@@ -260,7 +265,7 @@ async def leave(room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: Fo
 async def accept(
     room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
 ) -> Response:
-    await room_service.answer_direct_conversation(session, actor, room_id, accept=True)
+    await room_direct.answer_direct_conversation(session, actor, room_id, accept=True)
     return see_other(f"/rooms/{room_id}")
 
 
@@ -268,7 +273,7 @@ async def accept(
 async def decline(
     room_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
 ) -> Response:
-    await room_service.answer_direct_conversation(session, actor, room_id, accept=False)
+    await room_direct.answer_direct_conversation(session, actor, room_id, accept=False)
     return see_other("/rooms")
 
 
@@ -301,7 +306,7 @@ def _local(day: str, clock: str, zone_name: str) -> datetime:
 async def _schedule_page(
     request: Request, actor: Actor, session: DbSession, room_id: uuid.UUID, **extra: Any
 ) -> Response:
-    room = await room_service.get_room(session, actor, room_id)
+    room = await room_rooms.get_room(session, actor, room_id)
     return page(
         request,
         "session_new.html",
@@ -334,7 +339,7 @@ async def schedule(
             topic=form.text("topic"),
             language=form.get("language") or actor.account.language,
         )
-        await room_service.schedule_session(session, actor, room_id, body)
+        await room_group_sessions.schedule_session(session, actor, room_id, body)
     except TandemError as exc:
         await session.rollback()
         return await _schedule_page(
@@ -358,24 +363,26 @@ async def _attendance_page(
     session_id: uuid.UUID,
     **extra: Any,
 ) -> Response:
-    room = await room_service.get_room(session, actor, room_id)
+    room = await room_rooms.get_room(session, actor, room_id)
     present = {
-        a for a, _ in await room_service.list_attendance(session, actor, room_id, session_id)
+        a for a, _ in await room_group_sessions.list_attendance(session, actor, room_id, session_id)
     }
     group_session = next(
         (
             s
-            for s in await room_service.list_group_sessions(session, actor, room_id, upcoming=False)
+            for s in await room_group_sessions.list_group_sessions(
+                session, actor, room_id, upcoming=False
+            )
             if s.id == session_id
         ),
         None,
     )
     members = [
         (m, p)
-        for m, p in await room_service.list_members(session, actor, room_id)
+        for m, p in await room_rooms.list_members(session, actor, room_id)
         if m.account_id != actor.account.id
     ]
-    submissions, questions = await room_service.feedback_summary(
+    submissions, questions = await room_group_sessions.feedback_summary(
         session, actor, room_id, session_id
     )
     return page(
@@ -421,7 +428,9 @@ async def record_attendance(
 ) -> Response:
     try:
         ids = [uuid.UUID(v) for v in form.all("present")]
-        await room_service.record_attendance(session, actor, room_id, session_id, account_ids=ids)
+        await room_group_sessions.record_attendance(
+            session, actor, room_id, session_id, account_ids=ids
+        )
     except ValueError:
         return await _attendance_page(
             request,

@@ -31,7 +31,7 @@ from backend.identity.dependencies import Unsealer, VaultDep
 from backend.identity.schemas import DecisionIn as UnsealDecisionIn
 from backend.identity.schemas import ReviewIn, UnsealRequestIn
 from backend.privacy import service as privacy_service
-from backend.room import service as room_service
+from backend.room import messages as room_messages
 from backend.room.access import access_room_by_id
 from backend.safeguarding import service as safeguarding_service
 from backend.safeguarding import trust
@@ -86,7 +86,7 @@ async def _report_page(
         await access_room_by_id(session, actor.account.id, actor.grants, room)
     name = None
     if account is not None:
-        names = await room_service.pseudonyms(session, [account])
+        names = await room_messages.pseudonyms(session, [account])
         name = names.get(account)
     return page(
         request,

@@ -27,7 +27,8 @@ from backend.auth import service as auth_service
 from backend.auth.capabilities import Role
 from backend.core.config import Settings
 from backend.migrations import upgrade_to_head
-from backend.room import service as room_service
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.runtime import build_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,37 +97,37 @@ async def _prepare(
                 accounts.append(account)
                 tokens.append(issued.token)
             sender = accounts[0]
-            big = await room_service.create_working_group_room(
+            big = await room_rooms.create_working_group_room(
                 session, name="big", created_by=sender.id
             )
             small_rooms: dict[str, list[str]] = {}
             for r in range(members // 10):
-                room = await room_service.create_working_group_room(
+                room = await room_rooms.create_working_group_room(
                     session, name=f"small{r}", created_by=sender.id
                 )
                 small_rooms[str(room.id)] = []
                 for k in range(10):
                     index = 1 + r * 10 + k
-                    await room_service.add_room_member(
+                    await room_rooms.add_room_member(
                         session, room_id=room.id, account_id=accounts[index].id
                     )
                     small_rooms[str(room.id)].append(tokens[index])
             for index in range(1, members + 1):
-                await room_service.add_room_member(
+                await room_rooms.add_room_member(
                     session, room_id=big.id, account_id=accounts[index].id
                 )
-            crowd_room = await room_service.create_working_group_room(
+            crowd_room = await room_rooms.create_working_group_room(
                 session, name="crowd", created_by=sender.id
             )
             for index in range(1, crowd + 1):
-                await room_service.add_room_member(
+                await room_rooms.add_room_member(
                     session, room_id=crowd_room.id, account_id=accounts[index].id
                 )
-            resume_room = await room_service.create_working_group_room(
+            resume_room = await room_rooms.create_working_group_room(
                 session, name="resume", created_by=accounts[-1].id
             )
             for i in range(resume_count):
-                await room_service.post_system_message(
+                await room_messages.post_system_message(
                     session, room_id=resume_room.id, text=f"{i}|0|missed message"
                 )
     finally:

@@ -11,7 +11,9 @@ from sqlmodel import col, select
 from backend.auth.capabilities import Role
 from backend.core.audit import AuditEntry
 from backend.core.time import frozen_clock
-from backend.room import service as room_service
+from backend.room import group_sessions as room_group_sessions
+from backend.room import messages as room_messages
+from backend.room import rooms as room_rooms
 from backend.room.models import RoomKind
 from tests.backend.room.conftest import join, make_room, people, post
 from tests.conftest import Person, person_with, register
@@ -133,7 +135,7 @@ class TestRoomRules:
         ioana, lina, _ = cast
         noor = await person_with(app, client, "Noor", Role.SAFEGUARDING)
         async with app.state.db.session() as session:
-            mentoring = await room_service.open_mentoring_room(
+            mentoring = await room_rooms.open_mentoring_room(
                 session, mentor_id=ioana.id, mentee_id=lina.id
             )
         group = await make_room(client, ioana)
@@ -219,7 +221,7 @@ class TestDirectConversations:
     ) -> None:
         ioana, lina, _ = cast
         async with app.state.db.session() as session:
-            await room_service.open_mentoring_room(session, mentor_id=ioana.id, mentee_id=lina.id)
+            await room_rooms.open_mentoring_room(session, mentor_id=ioana.id, mentee_id=lina.id)
         opened = await client.post(
             "/api/direct-conversations", json={"account_id": str(lina.id)}, headers=ioana.auth
         )
@@ -572,10 +574,10 @@ class TestServicesForMembership:
     ) -> None:
         ioana, lina, _ = cast
         async with app.state.db.session() as session:
-            first = await room_service.open_mentoring_room(
+            first = await room_rooms.open_mentoring_room(
                 session, mentor_id=ioana.id, mentee_id=lina.id
             )
-            again = await room_service.open_mentoring_room(
+            again = await room_rooms.open_mentoring_room(
                 session, mentor_id=ioana.id, mentee_id=lina.id
             )
         assert first.id == again.id
@@ -588,14 +590,14 @@ class TestServicesForMembership:
     ) -> None:
         ioana, lina, _ = cast
         async with app.state.db.session() as session:
-            roots = await room_service.ensure_active_members_room(session)
-            assert (await room_service.ensure_active_members_room(session)).id == roots.id
-            await room_service.add_room_member(session, room_id=roots.id, account_id=lina.id)
-            await room_service.add_room_member(session, room_id=roots.id, account_id=lina.id)
-            group = await room_service.create_working_group_room(
+            roots = await room_rooms.ensure_active_members_room(session)
+            assert (await room_rooms.ensure_active_members_room(session)).id == roots.id
+            await room_rooms.add_room_member(session, room_id=roots.id, account_id=lina.id)
+            await room_rooms.add_room_member(session, room_id=roots.id, account_id=lina.id)
+            group = await room_rooms.create_working_group_room(
                 session, name="Outreach", created_by=ioana.id
             )
-            await room_service.post_system_message(
+            await room_messages.post_system_message(
                 session, room_id=roots.id, text="Please welcome Lina."
             )
         history = await client.get(f"/api/rooms/{roots.id}/messages", headers=lina.auth)
@@ -692,9 +694,12 @@ class TestGroupSessions:
         assert "account" not in str(summary)
         assert (await client.get(base + "/feedback", headers=lina.auth)).status_code == 403
         async with app.state.db.session(write=False) as session:
-            assert await room_service.count_attended_sessions(session, lina.id) == 1
+            assert await room_group_sessions.count_attended_sessions(session, lina.id) == 1
             later = datetime.now(UTC) + timedelta(days=2)
-            assert await room_service.count_attended_sessions(session, lina.id, since=later) == 0
+            assert (
+                await room_group_sessions.count_attended_sessions(session, lina.id, since=later)
+                == 0
+            )
 
     async def test_only_attendees_give_feedback(
         self, client: httpx.AsyncClient, cast: tuple[Person, Person, Person]
