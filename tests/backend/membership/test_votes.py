@@ -5,7 +5,9 @@ import pytest
 
 from backend.core.time import frozen_clock
 from backend.membership import rules
-from backend.membership import service as membership_service
+from backend.membership import tasks as membership_tasks
+from backend.membership import votes as vote_service
+from backend.membership.approval import CloseContext
 from backend.membership.models import VoteOutcome
 from tests.backend.membership.conftest import Community, roots_of
 
@@ -198,10 +200,9 @@ class TestCastBallot:
             await community.open_vote(application_id)
             clock.advance(days=8)
             await community.call(roots[0], "GET", "/api/votes", expect=200)
-            async with community.app.state.db.session() as session:
-                await membership_service.close_due_votes(
-                    session, membership_service.CloseContext(community.app.state.card_signer)
-                )
+            await membership_tasks.close_due_votes(
+                community.app.state.db, CloseContext(community.app.state.card_signer)
+            )
             second = await community.open_vote(application_id)
             clock.advance(days=8)
             view = await community.call(roots[0], "GET", f"/api/votes/{second}", expect=200)
@@ -229,11 +230,9 @@ class TestClosing:
                 await community.ballot(voter, vote_id, "yes")
             with frozen_clock(datetime.now(UTC) + timedelta(days=8)):
                 if via_task:
-                    async with community.app.state.db.session() as session:
-                        await membership_service.close_due_votes(
-                            session,
-                            membership_service.CloseContext(community.app.state.card_signer),
-                        )
+                    await membership_tasks.close_due_votes(
+                        community.app.state.db, CloseContext(community.app.state.card_signer)
+                    )
                 view = await community.call(roots[0], "GET", f"/api/votes/{vote_id}")
             outcomes.append((view["outcome"], view["ballots_cast"], view["closed"]))
         assert outcomes[0] == outcomes[1] == ("approved", 3, True)
@@ -248,13 +247,11 @@ class TestClosing:
             await community.ballot(voter, vote_id, "yes")
         import uuid
 
-        context = membership_service.CloseContext(community.app.state.card_signer)
+        context = CloseContext(community.app.state.card_signer)
 
         async def close() -> str | None:
             async with community.app.state.db.session() as session:
-                vote = await membership_service.close_vote_if_due(
-                    session, uuid.UUID(vote_id), context
-                )
+                vote = await vote_service.close_vote_if_due(session, uuid.UUID(vote_id), context)
                 await asyncio.sleep(0.05)  # hold the lock while the other waits
                 return vote.outcome
 
