@@ -27,7 +27,11 @@ class CloseContext:
 async def approve_applicant(
     session: AsyncSession, application: Application, context: CloseContext
 ) -> None:
-    """Everything approval means, in the closing transaction: status, mentor, card, groups."""
+    """Everything approval means, in the closing transaction: status, mentor, card, groups.
+
+    Called only by vote_service.close_vote_if_due, which holds the vote and application
+    rows locked; if any step raises, the whole close rolls back and the vote stays open.
+    """
     applicant_id = application.applicant_id
     await status_service.change_status(
         session,

@@ -250,6 +250,8 @@ async def confirm_participation(
     return await participation_count(session, account_id)
 
 
+# Signing lives with the status, not in agreements.py: who may sign the active-member
+# rules depends on her status, and signing the community rules can make her a member.
 async def sign_agreement(
     session: AsyncSession,
     *,

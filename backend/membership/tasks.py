@@ -38,7 +38,8 @@ async def close_due_votes(database: Database, context: CloseContext) -> int:
         except Exception:  # one vote's failure must not keep the others open
             log.exception("closing vote %s failed; it is tried again on the next round", vote_id)
             continue
-        closed += now_closed
+        if now_closed:
+            closed += 1
     return closed
 
 
