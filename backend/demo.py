@@ -22,7 +22,14 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict, InvalidInput
 from backend.core.time import frozen_clock, utc_now
 from backend.identity import service as identity_service
-from backend.membership import service as membership_service
+from backend.membership import agreements as agreement_service
+from backend.membership import applications as application_service
+from backend.membership import cards as card_service
+from backend.membership import referrals as referral_service
+from backend.membership import status as status_service
+from backend.membership import votes as vote_service
+from backend.membership import working_groups as group_service
+from backend.membership.approval import CloseContext
 from backend.membership.models import AgreementKind, MemberStatus
 from backend.mentoring import service as mentoring_service
 from backend.mentoring.models import MentorshipStatus
@@ -181,7 +188,7 @@ class _Builder:
             client_key="demo",
         )
         self.accounts[person.pseudonym] = account
-        await membership_service.set_profile(
+        await status_service.set_profile(
             self.session,
             account_id=account.id,
             languages=[person.language, "en"],
@@ -204,7 +211,7 @@ class _Builder:
         if person.status == MemberStatus.ACTIVE:
             await self.sign(person.pseudonym, AgreementKind.COMMUNITY_RULES)
             assert self.admin_id is not None  # noqa: S101 - set by the first person
-            await membership_service.found_active_member(
+            await status_service.found_active_member(
                 self.session, admin_id=self.admin_id, account_id=account.id
             )
             await self.sign(person.pseudonym, AgreementKind.ACTIVE_MEMBER_RULES)
@@ -230,7 +237,7 @@ class _Builder:
             )
             self.organisations[name] = organisation.id
         for (agreement, language), (title, body) in RULES.items():
-            await membership_service.publish_agreement(
+            await agreement_service.publish_agreement(
                 self.session,
                 admin_id=self.admin_id,
                 kind=AgreementKind(agreement),
@@ -240,7 +247,7 @@ class _Builder:
                 version=1 if language != "en" else None,
             )
         for position, (title, description) in enumerate(CRITERIA):
-            await membership_service.add_criterion(
+            await agreement_service.add_criterion(
                 self.session,
                 admin_id=self.admin_id,
                 title=title,
@@ -249,13 +256,13 @@ class _Builder:
             )
 
     async def sign(self, pseudonym: str, kind: AgreementKind) -> None:
-        await membership_service.sign_agreement(
+        await status_service.sign_agreement(
             self.session, account_id=self.id(pseudonym), kind=kind, version=1, language="en"
         )
 
     async def make_member(self, pseudonym: str) -> None:
         await self.sign(pseudonym, AgreementKind.COMMUNITY_RULES)
-        await membership_service.confirm_participation(
+        await status_service.confirm_participation(
             self.session,
             facilitator_id=self.id("Ioana"),
             account_id=self.id(pseudonym),
@@ -263,21 +270,21 @@ class _Builder:
         )
 
     async def application(self, pseudonym: str, interviewer: str, *, report: bool) -> uuid.UUID:
-        application = await membership_service.submit_application(
+        application = await application_service.submit_application(
             self.session,
             applicant_id=self.id(pseudonym),
             motivation="I would like to welcome newcomers at the Tuesday group.",
             working_group_ids=[],
         )
-        await membership_service.assign_interviewers(
+        await application_service.assign_interviewers(
             self.session,
             coordinator_id=self.id("Blessing"),
             application_id=application.id,
             interviewer_ids=[self.id(interviewer)],
         )
         if report:
-            criteria = await membership_service.list_criteria(self.session)
-            await membership_service.write_report(
+            criteria = await agreement_service.list_criteria(self.session)
+            await application_service.write_report(
                 self.session,
                 interviewer_id=self.id(interviewer),
                 application_id=application.id,
@@ -318,7 +325,7 @@ async def load_demo(
             listing = []
             for person in (*FOUNDERS, *OTHERS):
                 account_id = build.id(person.pseudonym)
-                membership = await membership_service.load_membership(session, account_id)
+                membership = await status_service.load_membership(session, account_id)
                 grants = await auth_service.list_role_grants(session, account_id)
                 held = [
                     (
@@ -379,7 +386,7 @@ async def build_steps(build: _Builder) -> None:
     # A referral waiting to be used.
     claire_grants = grants_from_roles([(Role.COORDINATOR, build.organisations[HARBOUR])])
     assert claire_grants.can(Capability.MEMBERSHIP_REFER, build.organisations[HARBOUR])  # noqa: S101
-    await membership_service.create_referral(
+    await referral_service.create_referral(
         session,
         vault=runtime.vault,
         secret=runtime.auth.secret,
@@ -392,13 +399,13 @@ async def build_steps(build: _Builder) -> None:
     # Dalia: in interview. Esther: her vote is open with two ballots. Farah: approved.
     await build.application("Dalia", "Vera", report=False)
     build.notes["Dalia"] = "application in interview (Vera)"
-    context = membership_service.CloseContext(card_signer=runtime.card_signer)
+    context = CloseContext(card_signer=runtime.card_signer)
     esther = await build.application("Esther", "Ioana", report=True)
-    vote = await membership_service.open_vote(
+    vote = await vote_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=esther, deadline=None
     )
     for voter in ("Amara", "Noor", "Vera"):
-        await membership_service.cast_ballot(
+        await vote_service.cast_ballot(
             session,
             voter_id=build.id(voter),
             vote_id=vote.id,
@@ -408,11 +415,11 @@ async def build_steps(build: _Builder) -> None:
         )
     build.notes["Esther"] = "her Roots vote is open: 3 of 5 ballots cast (one by Vera)"
     farah = await build.application("Farah", "Blessing", report=True)
-    vote = await membership_service.open_vote(
+    vote = await vote_service.open_vote(
         session, coordinator_id=build.id("Blessing"), application_id=farah, deadline=None
     )
     for voter in ("Amara", "Noor", "Ioana", "Blessing", "Vera"):
-        await membership_service.cast_ballot(
+        await vote_service.cast_ballot(
             session,
             voter_id=build.id(voter),
             vote_id=vote.id,
@@ -476,7 +483,7 @@ async def _demo_rooms(
         notices = await room_rooms.create_room(
             session, actors["Noor"], kind=RoomKind.ANNOUNCEMENTS, name="Notices", topic=""
         )
-        group = await membership_service.create_group(
+        group = await group_service.create_group(
             session,
             actor_id=accounts["Ioana"].id,
             name="Outreach materials",
@@ -494,9 +501,7 @@ async def _demo_rooms(
                 session, room_id=roots.id, account_id=accounts[name].id
             )
         for name in ("Blessing", "Amara"):
-            await membership_service.join_group(
-                session, account_id=accounts[name].id, group_id=group.id
-            )
+            await group_service.join_group(session, account_id=accounts[name].id, group_id=group.id)
         # Farah's mentorship was confirmed on approval, which opened the pair's room.
         farah_mentorship = next(
             m
@@ -740,8 +745,8 @@ async def _demo_swap(
 async def _demo_notifications(session: AsyncSession, accounts: dict[str, Account]) -> None:
     """The notices that fall due now, and feeds read up to their last two items: the
     services above made the rest (votes, outcome, card, mentor, roster, swaps, mentions)."""
-    await membership_service.remind_voters(session)
-    await membership_service.remind_expiring_cards(session)
+    await vote_service.remind_voters(session)
+    await card_service.remind_expiring_cards(session)
     await notification_tasks.remind_sessions(session)
     await peerwork_service.remind_debriefs(session)
     for account in accounts.values():

@@ -1,4 +1,5 @@
-"""Signing active-member cards: Ed25519 JWS (joserfc), keys published as a JWKS.
+"""Active-member cards: issuing, revoking and verifying them, and signing them as
+Ed25519 JWS (joserfc) with keys published as a JWKS.
 
 The private keys live in their own file beside the key file (mode 0600). New keys are
 added, never replaced, so cards signed earlier keep verifying while their key is listed.
@@ -7,16 +8,25 @@ added, never replaced, so cards signed earlier keep verifying while their key is
 import json
 import os
 import secrets
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet, OKPKey
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.auth.models import Account
+from backend.core import audit
+from backend.core.errors import Conflict, NotFound
 from backend.core.time import utc_now
+from backend.membership import settings as membership_settings
+from backend.membership.models import Card, CardStatus
+from backend.notification import producers as notify
 
 ALGORITHM = "Ed25519"  # RFC 9864's fully specified name for EdDSA over Ed25519
 CARD_TYPE = "tandem-card+jws"
@@ -118,3 +128,163 @@ def new_card_number() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     chars = "".join(secrets.choice(alphabet) for _ in range(12))
     return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+# A card's holder hears this long before it expires.
+CARD_EXPIRY_NOTICE = timedelta(days=30)
+
+
+async def issue_card(
+    session: AsyncSession, signer: CardSigner, *, actor_id: uuid.UUID | None, account_id: uuid.UUID
+) -> Card:
+    """A new card; any earlier valid card of hers is revoked (one card at a time)."""
+    await revoke_cards_of(session, actor_id=actor_id, account_id=account_id, reason="replaced")
+    now = utc_now()
+    days = (await membership_settings.get_rules(session)).card_valid_days
+    card = Card(
+        number=new_card_number(),
+        account_id=account_id,
+        issued_at=now.replace(microsecond=0),
+        expires_at=(now + timedelta(days=days)).replace(microsecond=0),
+        key_id=str(signer.current.kid),
+    )
+    session.add(card)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="card.issued",
+        subject=f"account:{account_id}",
+        details={"card": card.number},
+    )
+    await notify.card_issued(session, account_id=account_id)
+    return card
+
+
+async def revoke_cards_of(
+    session: AsyncSession, *, actor_id: uuid.UUID | None, account_id: uuid.UUID, reason: str
+) -> int:
+    statement = (
+        select(Card).where(Card.account_id == account_id).where(Card.status == CardStatus.VALID)
+    )
+    revoked = 0
+    for card in (await session.exec(statement)).all():
+        card.status = CardStatus.REVOKED.value
+        card.revoked_at = utc_now()
+        card.revoked_reason = reason
+        session.add(card)
+        revoked += 1
+        await audit.record(
+            session,
+            actor_id=actor_id,
+            action="card.revoked",
+            subject=f"account:{account_id}",
+            details={"card": card.number, "reason": reason},
+        )
+    await session.flush()
+    # A card replaced by a new one is not news: the new card's notice says it.
+    if revoked and reason != "replaced":
+        await notify.card_revoked(session, account_id=account_id)
+    return revoked
+
+
+async def revoke_card(
+    session: AsyncSession, *, officer_id: uuid.UUID, number: str, reason: str
+) -> Card:
+    card = (await session.exec(select(Card).where(Card.number == number.upper()))).first()
+    if card is None:
+        raise NotFound()
+    if card.status == CardStatus.REVOKED:
+        raise Conflict("This card is revoked already.")
+    card.status = CardStatus.REVOKED.value
+    card.revoked_at = utc_now()
+    card.revoked_reason = reason
+    session.add(card)
+    await audit.record(
+        session,
+        actor_id=officer_id,
+        action="card.revoked",
+        subject=f"account:{card.account_id}",
+        details={"card": card.number, "reason": reason},
+    )
+    await notify.card_revoked(session, account_id=card.account_id)
+    return card
+
+
+async def remind_expiring_cards(session: AsyncSession) -> int:
+    """Valid cards within 30 days of expiry: their holder hears once per card."""
+    now = utc_now()
+    cards = (
+        await session.exec(
+            select(Card)
+            .where(Card.status == CardStatus.VALID.value)
+            .where(Card.expires_at > now)
+            .where(Card.expires_at <= now + CARD_EXPIRY_NOTICE)
+        )
+    ).all()
+    told = 0
+    for card in cards:
+        told += len(
+            await notify.card_expiring(
+                session,
+                account_id=card.account_id,
+                card_number=card.number,
+                expires_at=card.expires_at,
+            )
+        )
+    return told
+
+
+async def my_card(session: AsyncSession, account_id: uuid.UUID) -> Card | None:
+    statement = (
+        select(Card)
+        .where(Card.account_id == account_id)
+        .order_by(col(Card.issued_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+def card_token(signer: CardSigner, card: Card, pseudonym: str) -> str:
+    return signer.sign(
+        CardClaims(
+            number=card.number,
+            pseudonym=pseudonym,
+            issued_at=card.issued_at,
+            expires_at=card.expires_at,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    result: str
+    card: Card | None = None
+    pseudonym: str | None = None
+
+
+async def verify_card(
+    session: AsyncSession, signer: CardSigner, *, token: str | None, number: str | None
+) -> Verification:
+    """valid / expired / revoked / unknown. A forged or altered token reads as unknown."""
+    if token:
+        claims = signer.read(token)
+        if claims is None:
+            return Verification("unknown")
+        number = str(claims["num"])
+    if not number:
+        return Verification("unknown")
+    normalised = "".join(ch for ch in number.upper() if ch.isalnum())
+    if len(normalised) != 12:
+        return Verification("unknown")
+    formatted = f"{normalised[:4]}-{normalised[4:8]}-{normalised[8:]}"
+    statement = select(Card, Account).join(Account, col(Account.id) == col(Card.account_id))
+    found = (await session.exec(statement.where(Card.number == formatted))).first()
+    if found is None:
+        return Verification("unknown")
+    card, account = found
+    if card.status == CardStatus.REVOKED:
+        return Verification("revoked", card, account.pseudonym)
+    if utc_now() >= card.expires_at:
+        return Verification("expired", card, account.pseudonym)
+    return Verification("valid", card, account.pseudonym)

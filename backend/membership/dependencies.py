@@ -4,8 +4,8 @@ from fastapi import Depends, Request
 
 from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor, require
+from backend.membership.approval import CloseContext
 from backend.membership.cards import CardSigner
-from backend.membership.service import CloseContext
 
 
 def _card_signer(request: Request) -> CardSigner:

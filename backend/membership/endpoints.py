@@ -6,7 +6,7 @@ import segno
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from backend.auth.capabilities import Capability
-from backend.auth.dependencies import AuthServicesDep, SelfActor, per_account
+from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, per_account
 from backend.auth.endpoints import signed_up
 from backend.auth.lookup import SignedInAccount
 from backend.auth.models import Account
@@ -15,9 +15,17 @@ from backend.core.dependencies import ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
 from backend.core.ratelimit import per_client
-from backend.core.time import utc_now
 from backend.identity.dependencies import VaultDep
-from backend.membership import service as membership_service
+from backend.membership import access as membership_access
+from backend.membership import agreements as agreement_service
+from backend.membership import applications as application_service
+from backend.membership import cards as card_service
+from backend.membership import referrals as referral_service
+from backend.membership import settings as membership_settings
+from backend.membership import status as status_service
+from backend.membership import views as membership_views
+from backend.membership import votes as vote_service
+from backend.membership import working_groups as group_service
 from backend.membership.dependencies import (
     AgreementEditor,
     Applicant,
@@ -38,7 +46,6 @@ from backend.membership.models import (
     ApplicationStatus,
     Membership,
     MemberStatus,
-    Vote,
 )
 from backend.membership.schemas import (
     AgreementIn,
@@ -96,9 +103,11 @@ async def _membership_public(
         region=membership.region,
         member_since=membership.member_since,
         active_since=membership.active_since,
-        participation_count=await membership_service.participation_count(session, account.id),
-        participation_required=(await membership_service.get_rules(session)).participation_required,
-        must_sign=await membership_service.unsigned_kinds(session, account.id, status_),
+        participation_count=await status_service.participation_count(session, account.id),
+        participation_required=(
+            await membership_settings.get_rules(session)
+        ).participation_required,
+        must_sign=await agreement_service.unsigned_kinds(session, account.id, status_),
     )
 
 
@@ -120,7 +129,7 @@ async def join(
     client: ClientKey,
 ) -> RegisteredOut:
     """Register with the invitation code a referral gave her: she starts vouched."""
-    account, codes = await membership_service.join_with_invitation(
+    account, codes = await referral_service.join_with_invitation(
         session,
         services,
         pseudonym=body.pseudonym,
@@ -146,7 +155,7 @@ async def refer(
     services: AuthServicesDep,
 ) -> ReferralCreated:
     """Refer someone and vouch for her: an invitation code to hand over, once."""
-    referral, code = await membership_service.create_referral(
+    referral, code = await referral_service.create_referral(
         session,
         vault=vault,
         secret=services.secret,
@@ -169,7 +178,7 @@ async def my_referrals(actor: SelfActor, session: DbSession) -> list[ReferralPub
             redeemed=r.redeemed_at is not None,
             withdrawn=r.withdrawn_at is not None,
         )
-        for r in await membership_service.list_my_referrals(session, actor.account.id)
+        for r in await referral_service.list_my_referrals(session, actor.account.id)
     ]
 
 
@@ -179,14 +188,14 @@ async def my_referrals(actor: SelfActor, session: DbSession) -> list[ReferralPub
 @router.get("/membership/me", response_model=MembershipPublic)
 async def my_membership(actor: SelfActor, session: DbSession) -> MembershipPublic:
     """Where she stands on the path, and which agreements wait for her signature."""
-    membership = await membership_service.load_membership(session, actor.account.id)
+    membership = await status_service.load_membership(session, actor.account.id)
     return await _membership_public(session, membership, actor.account)
 
 
 @router.put("/membership/me/profile", response_model=MembershipPublic)
 async def set_my_profile(body: ProfileIn, actor: SelfActor, session: DbSession) -> MembershipPublic:
     """Languages, city and region: used to match a mentor. All optional."""
-    membership = await membership_service.set_profile(
+    membership = await status_service.set_profile(
         session,
         account_id=actor.account.id,
         languages=list(body.languages),
@@ -205,7 +214,7 @@ async def member(
     account = await session.get(Account, account_id)
     if account is None:
         raise NotFound()
-    membership = await membership_service.load_membership(session, account_id)
+    membership = await status_service.load_membership(session, account_id)
     shown = await _membership_public(session, membership, account)
     if not (actor.can(Capability.MEMBERSHIP_COORDINATE) or actor.can(Capability.SAFETY_REVIEW)):
         shown = shown.model_copy(update={"city": None, "region": None})
@@ -217,12 +226,12 @@ async def confirm_participation(
     account_id: uuid.UUID, body: ParticipationIn, actor: Facilitator, session: DbSession
 ) -> MembershipPublic:
     """A facilitator confirms she took part in a session."""
-    await membership_service.confirm_participation(
+    await status_service.confirm_participation(
         session, facilitator_id=actor.account.id, account_id=account_id, note=body.note
     )
     account = await session.get(Account, account_id)
     assert account is not None  # noqa: S101 - confirm_participation checked it
-    membership = await membership_service.load_membership(session, account_id)
+    membership = await status_service.load_membership(session, account_id)
     return await _membership_public(session, membership, account)
 
 
@@ -234,7 +243,7 @@ async def change_status(
     account = await session.get(Account, account_id)
     if account is None:
         raise NotFound()
-    membership = await membership_service.change_status_by_safeguarding(
+    membership = await status_service.change_status_by_safeguarding(
         session,
         officer_id=actor.account.id,
         account_id=account_id,
@@ -252,7 +261,7 @@ async def found_active_member(
     account = await session.get(Account, account_id)
     if account is None:
         raise NotFound()
-    membership = await membership_service.found_active_member(
+    membership = await status_service.found_active_member(
         session, admin_id=actor.account.id, account_id=account_id
     )
     return await _membership_public(session, membership, account)
@@ -260,12 +269,12 @@ async def found_active_member(
 
 @router.get("/membership/rules", response_model=RulesPublic)
 async def get_rules(_actor: SelfActor, session: DbSession) -> RulesPublic:
-    return RulesPublic.model_validate(await membership_service.get_rules(session))
+    return RulesPublic.model_validate(await membership_settings.get_rules(session))
 
 
 @router.put("/membership/rules", response_model=RulesPublic)
 async def update_rules(body: RulesIn, actor: SettingsEditor, session: DbSession) -> RulesPublic:
-    rules_ = await membership_service.update_rules(
+    rules_ = await membership_settings.update_rules(
         session, actor_id=actor.account.id, changes=body.model_dump(exclude_none=True)
     )
     return RulesPublic.model_validate(rules_)
@@ -279,7 +288,7 @@ async def current_agreement(
     kind: AgreementKind, _actor: SelfActor, session: DbSession
 ) -> list[AgreementPublic]:
     """The current version of an agreement, in every language it has."""
-    rows = await membership_service.list_agreements(session, kind, current_only=True)
+    rows = await agreement_service.list_agreements(session, kind, current_only=True)
     return [AgreementPublic.model_validate(r) for r in rows]
 
 
@@ -288,7 +297,7 @@ async def publish_agreement(
     body: AgreementIn, actor: AgreementEditor, session: DbSession
 ) -> AgreementPublic:
     """A new version (everyone signs again) or a translation of the current one."""
-    agreement = await membership_service.publish_agreement(
+    agreement = await agreement_service.publish_agreement(
         session,
         admin_id=actor.account.id,
         kind=body.kind,
@@ -308,7 +317,7 @@ async def publish_agreement(
 async def sign_agreement(
     kind: AgreementKind, body: SignIn, actor: SelfActor, session: DbSession
 ) -> SignaturePublic:
-    signature = await membership_service.sign_agreement(
+    signature = await status_service.sign_agreement(
         session,
         account_id=actor.account.id,
         kind=kind,
@@ -322,7 +331,7 @@ async def sign_agreement(
 async def list_criteria(_actor: SelfActor, session: DbSession) -> list[CriterionPublic]:
     """What the community expects of an active member."""
     return [
-        CriterionPublic.model_validate(c) for c in await membership_service.list_criteria(session)
+        CriterionPublic.model_validate(c) for c in await agreement_service.list_criteria(session)
     ]
 
 
@@ -330,7 +339,7 @@ async def list_criteria(_actor: SelfActor, session: DbSession) -> list[Criterion
 async def add_criterion(
     body: CriterionIn, actor: SettingsEditor, session: DbSession
 ) -> CriterionPublic:
-    criterion = await membership_service.add_criterion(
+    criterion = await agreement_service.add_criterion(
         session,
         admin_id=actor.account.id,
         title=body.title,
@@ -344,7 +353,7 @@ async def add_criterion(
 async def archive_criterion(
     criterion_id: uuid.UUID, actor: SettingsEditor, session: DbSession
 ) -> None:
-    await membership_service.archive_criterion(
+    await agreement_service.archive_criterion(
         session, admin_id=actor.account.id, criterion_id=criterion_id
     )
 
@@ -356,33 +365,30 @@ async def _application_public(
     session: DbSession, application: Application, *, with_report: bool
 ) -> ApplicationPublic:
     applicant = await session.get(Account, application.applicant_id)
-    interviewer_ids = await membership_service.interviewers_of(session, application.id)
+    interviewer_ids = await application_service.interviewers_of(session, application.id)
     names = {
         a.id: a.pseudonym
         for a in [await session.get(Account, i) for i in interviewer_ids]
         if a is not None
     }
-    vote = await membership_service.latest_vote(session, application.id)
+    vote = await vote_service.latest_vote(session, application.id)
     report = None
-    if with_report:
-        found = await membership_service.report_of(session, application.id)
-        if found is not None:
-            row, assessments = found
-            author = await session.get(Account, row.written_by)
-            report = ReportPublic(
-                written_by=author.pseudonym if author else "erased member",
-                written_at=row.written_at,
-                summary=row.summary,
-                assessments=[
-                    AssessmentPublic(
-                        criterion_id=c.id,
-                        criterion=c.title,
-                        assessment=a.assessment,
-                        comment=a.comment,
-                    )
-                    for a, c in assessments
-                ],
-            )
+    view = await membership_views.report_view(session, application.id) if with_report else None
+    if view is not None:
+        report = ReportPublic(
+            written_by=view.written_by,
+            written_at=view.written_at,
+            summary=view.summary,
+            assessments=[
+                AssessmentPublic(
+                    criterion_id=a.criterion_id,
+                    criterion=a.criterion,
+                    assessment=a.assessment,
+                    comment=a.comment,
+                )
+                for a in view.assessments
+            ],
+        )
     return ApplicationPublic(
         id=application.id,
         applicant_id=application.applicant_id,
@@ -400,7 +406,7 @@ async def _application_public(
 @router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic)
 async def apply(body: ApplicationIn, actor: Applicant, session: DbSession) -> ApplicationPublic:
     """A member asks to become active."""
-    application = await membership_service.submit_application(
+    application = await application_service.submit_application(
         session,
         applicant_id=actor.account.id,
         motivation=body.motivation,
@@ -413,7 +419,7 @@ async def apply(body: ApplicationIn, actor: Applicant, session: DbSession) -> Ap
 async def list_applications(
     _actor: MembershipReader, session: DbSession, status: ApplicationStatus | None = None
 ) -> list[ApplicationPublic]:
-    rows = await membership_service.list_applications(session, status=status)
+    rows = await application_service.list_applications(session, status=status)
     return [await _application_public(session, a, with_report=False) for a in rows]
 
 
@@ -422,7 +428,7 @@ async def get_application(
     application_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> ApplicationPublic:
     """The applicant sees her own (never the report); Roots and safeguarding see all."""
-    application, with_report = await membership_service.access_application(
+    application, with_report = await membership_access.access_application(
         session, actor.account.id, actor.grants, application_id
     )
     return await _application_public(session, application, with_report=with_report)
@@ -432,7 +438,7 @@ async def get_application(
 async def withdraw(
     application_id: uuid.UUID, actor: SelfActor, session: DbSession
 ) -> ApplicationPublic:
-    application = await membership_service.withdraw_application(
+    application = await application_service.withdraw_application(
         session, applicant_id=actor.account.id, application_id=application_id
     )
     return await _application_public(session, application, with_report=False)
@@ -442,13 +448,13 @@ async def withdraw(
 async def assign_interviewers(
     application_id: uuid.UUID, body: InterviewersIn, actor: RootsCoordinator, session: DbSession
 ) -> ApplicationPublic:
-    await membership_service.assign_interviewers(
+    await application_service.assign_interviewers(
         session,
         coordinator_id=actor.account.id,
         application_id=application_id,
         interviewer_ids=body.interviewer_ids,
     )
-    application = await membership_service.get_application(session, application_id)
+    application = await application_service.get_application(session, application_id)
     return await _application_public(session, application, with_report=True)
 
 
@@ -456,14 +462,14 @@ async def assign_interviewers(
 async def write_report(
     application_id: uuid.UUID, body: ReportIn, actor: Interviewer, session: DbSession
 ) -> ApplicationPublic:
-    await membership_service.write_report(
+    await application_service.write_report(
         session,
         interviewer_id=actor.account.id,
         application_id=application_id,
         summary=body.summary,
         assessments=[(a.criterion_id, a.assessment, a.comment) for a in body.assessments],
     )
-    application = await membership_service.get_application(session, application_id)
+    application = await application_service.get_application(session, application_id)
     return await _application_public(session, application, with_report=True)
 
 
@@ -476,7 +482,7 @@ async def open_vote(
     application_id: uuid.UUID, body: OpenVoteIn, actor: RootsCoordinator, session: DbSession
 ) -> VotePublic:
     """Open the Roots vote (or re-run it once after no quorum)."""
-    vote = await membership_service.open_vote(
+    vote = await vote_service.open_vote(
         session,
         coordinator_id=actor.account.id,
         application_id=application_id,
@@ -488,10 +494,14 @@ async def open_vote(
 # ---------------------------------------------------------------- votes
 
 
-async def _vote_public(session: DbSession, actor: Any, vote_id: uuid.UUID) -> VotePublic:
-    view = await membership_service.view_vote(
+async def _vote_public(session: DbSession, actor: Actor, vote_id: uuid.UUID) -> VotePublic:
+    view = await membership_views.view_vote(
         session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote_id
     )
+    return _vote_shown(view)
+
+
+def _vote_shown(view: membership_views.VoteView) -> VotePublic:
     vote = view.vote
     return VotePublic(
         id=vote.id,
@@ -516,13 +526,10 @@ async def _vote_public(session: DbSession, actor: Any, vote_id: uuid.UUID) -> Vo
 @router.get("/votes", response_model=list[VotePublic])
 async def open_votes(actor: RootsVoter, session: DbSession) -> list[VotePublic]:
     """Open votes she may see, soonest deadline first."""
-    shown = []
-    for vote in await membership_service.list_open_votes(session):
-        try:
-            shown.append(await _vote_public(session, actor, vote.id))
-        except NotFound:
-            continue
-    return shown
+    views = await membership_views.open_votes_she_may_see(
+        session, actor_id=actor.account.id, grants=actor.grants
+    )
+    return [_vote_shown(view) for view in views]
 
 
 @router.get("/votes/{vote_id}", response_model=VotePublic)
@@ -533,9 +540,7 @@ async def get_vote(
 
     Reading a vote past its deadline closes it (lazy close), hence a write transaction.
     """
-    vote = await session.get(Vote, vote_id)
-    if vote is not None and vote.closed_at is None and utc_now() >= vote.deadline:
-        await membership_service.close_vote_if_due(session, vote_id, context)
+    await vote_service.close_if_overdue(session, vote_id, context)
     return await _vote_public(session, actor, vote_id)
 
 
@@ -548,7 +553,7 @@ async def cast_ballot(
     context: CloseContextDep,
 ) -> VotePublic:
     """Cast or change her ballot until the close. Nobody else ever sees it."""
-    await membership_service.cast_ballot(
+    await vote_service.cast_ballot(
         session,
         voter_id=actor.account.id,
         vote_id=vote_id,
@@ -568,7 +573,7 @@ async def recuse(
     context: CloseContextDep,
 ) -> VotePublic:
     """She knows the applicant outside the community (or has another conflict): she steps aside."""
-    await membership_service.recuse(
+    await vote_service.recuse(
         session, voter_id=actor.account.id, vote_id=vote_id, reason=body.reason, context=context
     )
     return await _vote_public(session, actor, vote_id)
@@ -582,7 +587,7 @@ async def ask_for_another_mentor(
     mentorship_id: uuid.UUID, body: RecuseIn, actor: SelfActor, session: DbSession
 ) -> dict[str, str | None]:
     """The mentee asks for another mentor; a new one is proposed to the Roots coordinators."""
-    membership = await membership_service.load_membership(session, actor.account.id)
+    membership = await status_service.load_membership(session, actor.account.id)
     proposal = await mentoring_service.request_other_mentor(
         session,
         mentee=Mentee(
@@ -612,10 +617,10 @@ def _qr_svg(token: str) -> str:
 @router.get("/cards/me", response_model=CardPublic)
 async def my_card(actor: SelfActor, session: DbSession, signer: CardSignerDep) -> CardPublic:
     """Her active-member card, with the signed token and its QR code."""
-    card = await membership_service.my_card(session, actor.account.id)
+    card = await card_service.my_card(session, actor.account.id)
     if card is None:
         raise NotFound("You have no card.")
-    token = membership_service.card_token(signer, card, actor.account.pseudonym)
+    token = card_service.card_token(signer, card, actor.account.pseudonym)
     return CardPublic(
         number=card.number,
         pseudonym=actor.account.pseudonym,
@@ -630,9 +635,7 @@ async def my_card(actor: SelfActor, session: DbSession, signer: CardSignerDep) -
 @router.post("/cards/verify", response_model=VerifyOut)
 async def verify_card(body: VerifyIn, session: DbSession, signer: CardSignerDep) -> VerifyOut:
     """Anyone may check a card: valid, expired, revoked or unknown. Nothing more is shown."""
-    found = await membership_service.verify_card(
-        session, signer, token=body.token, number=body.number
-    )
+    found = await card_service.verify_card(session, signer, token=body.token, number=body.number)
     if found.card is None:
         return VerifyOut(result="unknown")
     return VerifyOut(
@@ -648,7 +651,7 @@ async def verify_card(body: VerifyIn, session: DbSession, signer: CardSignerDep)
 async def revoke_card(
     number: str, body: RevokeIn, actor: SafeguardingOfficer, session: DbSession
 ) -> VerifyOut:
-    card = await membership_service.revoke_card(
+    card = await card_service.revoke_card(
         session, officer_id=actor.account.id, number=number, reason=body.reason
     )
     return VerifyOut(
@@ -671,7 +674,7 @@ async def working_groups(actor: GroupMember, session: DbSession) -> list[Working
         WorkingGroupPublic(
             id=g.id, name=g.name, description=g.description, members=n, i_am_member=mine
         )
-        for g, n, mine in await membership_service.list_groups(session, actor.account.id)
+        for g, n, mine in await group_service.list_groups(session, actor.account.id)
     ]
 
 
@@ -681,7 +684,7 @@ async def working_groups(actor: GroupMember, session: DbSession) -> list[Working
 async def create_working_group(
     body: WorkingGroupIn, actor: GroupMember, session: DbSession
 ) -> WorkingGroupPublic:
-    group = await membership_service.create_group(
+    group = await group_service.create_group(
         session, actor_id=actor.account.id, name=body.name, description=body.description
     )
     return WorkingGroupPublic(
@@ -691,9 +694,9 @@ async def create_working_group(
 
 @router.post("/working-groups/{group_id}/members", status_code=status.HTTP_204_NO_CONTENT)
 async def join_working_group(group_id: uuid.UUID, actor: GroupMember, session: DbSession) -> None:
-    await membership_service.join_group(session, account_id=actor.account.id, group_id=group_id)
+    await group_service.join_group(session, account_id=actor.account.id, group_id=group_id)
 
 
 @router.delete("/working-groups/{group_id}/members/me", status_code=status.HTTP_204_NO_CONTENT)
 async def leave_working_group(group_id: uuid.UUID, actor: GroupMember, session: DbSession) -> None:
-    await membership_service.leave_group(session, account_id=actor.account.id, group_id=group_id)
+    await group_service.leave_group(session, account_id=actor.account.id, group_id=group_id)

@@ -32,7 +32,7 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.identity import service as identity_service
 from backend.identity.vault import Vault
-from backend.membership import service as membership_service
+from backend.membership import status as status_service
 from backend.membership.models import MemberStatus
 from backend.notification import producers as notify_producers
 from backend.peerwork import ical, roster, rules
@@ -193,7 +193,7 @@ async def invite_worker(
     account = await auth_service.get_account_by_pseudonym(session, pseudonym)
     if account is None:
         raise NotFound("No member has this pseudonym.")
-    membership = await membership_service.load_membership(session, account.id)
+    membership = await status_service.load_membership(session, account.id)
     if membership.status not in MEMBER_STATUSES:
         # The same answer as for no account: staff learn nothing about non-members.
         raise NotFound("No member has this pseudonym.")
@@ -241,7 +241,7 @@ async def answer_invitation(
     """
     if worker.status != WorkerStatus.INVITED:
         raise Conflict(f"This invitation is {worker.status}.")
-    membership = await membership_service.load_membership(session, worker.account_id)
+    membership = await status_service.load_membership(session, worker.account_id)
     if accept and membership.status not in MEMBER_STATUSES:
         raise Conflict("Peer workers are members of the community.")
     worker.status = (WorkerStatus.ACTIVE if accept else WorkerStatus.DECLINED).value

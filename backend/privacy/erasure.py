@@ -21,7 +21,7 @@ from backend.auth.models import (
 from backend.auth.rules import pseudonym_key
 from backend.core.erasure import ERASED_NAME, ErasureContext
 from backend.identity.models import IdentityDisclosure, SealedIdentity, UnsealRequest
-from backend.membership import service as membership_service
+from backend.membership import cards as card_service
 from backend.membership.models import (
     AgreementSignature,
     Application,
@@ -92,9 +92,7 @@ async def erase_identity(session: AsyncSession, erased: ErasureContext) -> None:
 async def erase_membership(session: AsyncSession, erased: ErasureContext) -> None:
     """Status "erased"; her words and profile go; votes keep their counts, not her ballots."""
     me, now = erased.account_id, erased.now
-    await membership_service.revoke_cards_of(
-        session, actor_id=None, account_id=me, reason=ERASED_REASON
-    )
+    await card_service.revoke_cards_of(session, actor_id=None, account_id=me, reason=ERASED_REASON)
     membership = await session.get(Membership, me)
     if membership is not None:
         membership.status = MemberStatus.ERASED.value

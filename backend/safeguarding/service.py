@@ -20,7 +20,8 @@ from backend.auth.models import Account, RoleGrant
 from backend.core import audit
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.time import utc_now
-from backend.membership import service as membership_service
+from backend.membership import cards as card_service
+from backend.membership import status as status_service
 from backend.membership.models import MemberStatus, Referral
 from backend.mentoring.models import Mentorship
 from backend.notification import producers
@@ -586,7 +587,7 @@ async def apply_restriction(
     session.add(restriction)
     await session.flush()
     if Effect.CARD_REVOKED in effects:
-        await membership_service.revoke_cards_of(
+        await card_service.revoke_cards_of(
             session, actor_id=officer_id, account_id=account_id, reason="restriction"
         )
     await _recompute(session, account_id)
@@ -773,7 +774,7 @@ async def decide_case(
         status = (
             MemberStatus.SUSPENDED if decision is Decision.SUSPENSION else MemberStatus.EXPELLED
         )
-        await membership_service.change_status_by_safeguarding(
+        await status_service.change_status_by_safeguarding(
             session, officer_id=actor.account.id, account_id=target, target=status, reason=reason
         )
         if decision is Decision.EXPULSION:
@@ -919,7 +920,7 @@ async def decide_appeal(
             await _tell_lifted(session, restriction)
         await _recompute(session, target)
         if case.decision == Decision.SUSPENSION.value:
-            await membership_service.change_status_by_safeguarding(
+            await status_service.change_status_by_safeguarding(
                 session,
                 officer_id=actor.account.id,
                 account_id=target,

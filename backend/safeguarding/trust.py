@@ -11,7 +11,8 @@ from backend.auth.dependencies import Actor
 from backend.core import audit
 from backend.core.errors import Conflict, NotFound
 from backend.core.time import utc_now
-from backend.membership import service as membership_service
+from backend.membership import cards as card_service
+from backend.membership import votes as vote_service
 from backend.membership.models import (
     Application,
     ApplicationInterviewer,
@@ -201,7 +202,7 @@ async def apply_cascade(session: AsyncSession, actor: Actor, case_id: uuid.UUID)
     for account_id in sorted(plan.admitted_with_help, key=str):
         if not isinstance(account_id, uuid.UUID):
             continue
-        count = await membership_service.revoke_cards_of(
+        count = await card_service.revoke_cards_of(
             session,
             actor_id=actor.account.id,
             account_id=account_id,
@@ -209,7 +210,7 @@ async def apply_cascade(session: AsyncSession, actor: Actor, case_id: uuid.UUID)
         )
         if count:
             revoked.append(account_id)
-    recounted = await membership_service.void_open_ballots_of(
+    recounted = await vote_service.void_open_ballots_of(
         session,
         officer_id=actor.account.id,
         voter_id=infiltrator,

@@ -24,7 +24,11 @@ from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
 from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
 from backend.core.errors import NotFound, TandemError
 from backend.core.time import utc_now
-from backend.membership import service as membership_service
+from backend.membership import agreements as agreement_service
+from backend.membership import cards as card_service
+from backend.membership import referrals as referral_service
+from backend.membership import status as status_service
+from backend.membership import views as membership_views
 from backend.membership.dependencies import CardSignerDep
 from backend.membership.models import MemberStatus
 from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
@@ -65,21 +69,13 @@ async def upcoming_sessions(session: DbSession, actor: Actor) -> list[tuple[str,
 async def home(request: Request, actor: OptionalActor, session: DbSession) -> Response:
     if actor is None:
         return page(request, "sign_in.html", actor=None, title=N_("Sign in"), next="/")
-    membership = await membership_service.load_membership(session, actor.account.id)
+    membership = await status_service.load_membership(session, actor.account.id)
     status = MemberStatus(membership.status)
-    must_sign = await membership_service.unsigned_kinds(session, actor.account.id, status)
+    must_sign = await agreement_service.unsigned_kinds(session, actor.account.id, status)
     rooms = await room_rooms.list_my_rooms(session, actor)
-    votes = []
-    if actor.can(Capability.MEMBERSHIP_VOTE):
-        for vote in await membership_service.list_open_votes(session):
-            try:
-                view = await membership_service.view_vote(
-                    session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote.id
-                )
-            except TandemError:
-                continue
-            if view.i_may_vote and view.my_choice is None:
-                votes.append(view)
+    votes = await membership_views.votes_waiting_for_her(
+        session, actor_id=actor.account.id, grants=actor.grants
+    )
     shifts = []
     if actor.can(Capability.PEERWORK_WORK):
         mine = await peerwork_service.my_shifts(session, actor.account.id, since=utc_now())
@@ -166,7 +162,7 @@ async def register(
                 invitation_code=code,
                 language=language,
             )
-            account, codes = await membership_service.join_with_invitation(
+            account, codes = await referral_service.join_with_invitation(
                 session,
                 services,
                 pseudonym=joined.pseudonym,
@@ -286,7 +282,7 @@ async def _account_page(
     notice: str | None = None,
 ) -> Response:
     blocked = await safety_service.list_blocked(session, actor.account.id)
-    membership = await membership_service.load_membership(session, actor.account.id)
+    membership = await status_service.load_membership(session, actor.account.id)
     return page(
         request,
         "account.html",
@@ -353,7 +349,7 @@ async def update_profile(
             city=form.text("city") or None,
             region=form.text("region") or None,
         )
-        await membership_service.set_profile(
+        await status_service.set_profile(
             session,
             account_id=actor.account.id,
             languages=list(body.languages),
@@ -415,7 +411,7 @@ async def verify_card(
         body = (
             VerifyIn(number=code) if len(digits) == 12 and "." not in code else VerifyIn(token=code)
         )
-        result = await membership_service.verify_card(
+        result = await card_service.verify_card(
             session, signer, token=body.token, number=body.number
         )
     return page(

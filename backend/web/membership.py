@@ -17,7 +17,15 @@ from backend.core.dependencies import DbSession, WriteDbSession
 from backend.core.errors import InvalidInput, NotFound, TandemError
 from backend.core.time import utc_now
 from backend.identity.dependencies import VaultDep
-from backend.membership import service as membership_service
+from backend.membership import access as membership_access
+from backend.membership import agreements as agreement_service
+from backend.membership import applications as application_service
+from backend.membership import cards as card_service
+from backend.membership import referrals as referral_service
+from backend.membership import settings as membership_settings
+from backend.membership import status as status_service
+from backend.membership import views as membership_views
+from backend.membership import votes as vote_service
 from backend.membership.dependencies import (
     AgreementEditor,
     Applicant,
@@ -28,7 +36,7 @@ from backend.membership.dependencies import (
     RootsVoter,
     SettingsEditor,
 )
-from backend.membership.models import AgreementKind, MemberStatus, Vote
+from backend.membership.models import AgreementKind, MemberStatus
 from backend.membership.schemas import (
     AgreementIn,
     ApplicationIn,
@@ -53,19 +61,19 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _agreement_text(session: DbSession, kind: AgreementKind, language: str) -> object:
-    rows = await membership_service.list_agreements(session, kind, current_only=True)
+    rows = await agreement_service.list_agreements(session, kind, current_only=True)
     by_language = {r.language: r for r in rows}
     return by_language.get(language) or by_language.get("en") or (rows[0] if rows else None)
 
 
 async def _path_page(request: Request, actor: Actor, session: DbSession, **extra: Any) -> Response:
     me = actor.account.id
-    membership = await membership_service.load_membership(session, me)
+    membership = await status_service.load_membership(session, me)
     status = MemberStatus(membership.status)
-    must_sign = await membership_service.unsigned_kinds(session, me, status)
+    must_sign = await agreement_service.unsigned_kinds(session, me, status)
     if status is MemberStatus.CANDIDATE:
         # She signs the active-member rules while she applies.
-        version = await membership_service.current_version(
+        version = await agreement_service.current_version(
             session, AgreementKind.ACTIVE_MEMBER_RULES
         )
         if version is not None and await _active_rules_unsigned(session, me):
@@ -73,14 +81,14 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
     texts = [
         (kind, await _agreement_text(session, kind, actor.account.language)) for kind in must_sign
     ]
-    applications = await membership_service.applications_of(session, me)
+    applications = await application_service.applications_of(session, me)
     application = applications[0] if applications else None
     interviewers: list[str] = []
     vote = None
     if application is not None:
-        ids = await membership_service.interviewers_of(session, application.id)
+        ids = await application_service.interviewers_of(session, application.id)
         interviewers = [a.pseudonym for a in [await session.get(Account, i) for i in ids] if a]
-        vote = await membership_service.latest_vote(session, application.id)
+        vote = await vote_service.latest_vote(session, application.id)
     mentorships = []
     for m in await mentoring_service.mentorships_of(session, me):
         mentor = await session.get(Account, m.mentor_id)
@@ -89,7 +97,7 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
             session, mentor_id=m.mentor_id, mentee_id=m.mentee_id
         )
         mentorships.append((m, mentor, mentee, room))
-    card = await membership_service.my_card(session, me)
+    card = await card_service.my_card(session, me)
     return page(
         request,
         "membership.html",
@@ -97,8 +105,8 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
         title=N_("My path"),
         membership=membership,
         status=status,
-        participation=await membership_service.participation_count(session, me),
-        rules=await membership_service.get_rules(session),
+        participation=await status_service.participation_count(session, me),
+        rules=await membership_settings.get_rules(session),
         texts=texts,
         application=application,
         interviewers=interviewers,
@@ -112,7 +120,7 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
 async def _active_rules_unsigned(session: DbSession, account_id: uuid.UUID) -> bool:
     """unsigned_kinds lists the active-member rules from active on; a candidate signs
     them while she applies, so ask as if she were active."""
-    missing = await membership_service.unsigned_kinds(session, account_id, MemberStatus.ACTIVE)
+    missing = await agreement_service.unsigned_kinds(session, account_id, MemberStatus.ACTIVE)
     return AgreementKind.ACTIVE_MEMBER_RULES in missing
 
 
@@ -126,7 +134,7 @@ async def sign(
     request: Request, kind: AgreementKind, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
     try:
-        await membership_service.sign_agreement(
+        await status_service.sign_agreement(
             session,
             account_id=actor.account.id,
             kind=kind,
@@ -145,7 +153,7 @@ async def sign(
 async def apply(request: Request, actor: Applicant, session: DbSession, form: FormData) -> Response:
     try:
         body = validated(ApplicationIn, motivation=form.get("motivation"))
-        await membership_service.submit_application(
+        await application_service.submit_application(
             session,
             applicant_id=actor.account.id,
             motivation=body.motivation,
@@ -163,7 +171,7 @@ async def apply(request: Request, actor: Applicant, session: DbSession, form: Fo
 async def withdraw(
     application_id: uuid.UUID, actor: SelfActor, session: DbSession, _f: FormData
 ) -> Response:
-    await membership_service.withdraw_application(
+    await application_service.withdraw_application(
         session, applicant_id=actor.account.id, application_id=application_id
     )
     return see_other("/membership")
@@ -181,10 +189,10 @@ def qr_svg(token: str) -> str:
 async def card(
     request: Request, actor: SelfActor, session: DbSession, signer: CardSignerDep
 ) -> Response:
-    found = await membership_service.my_card(session, actor.account.id)
+    found = await card_service.my_card(session, actor.account.id)
     if found is None:
         raise NotFound("You have no card.")
-    token = membership_service.card_token(signer, found, actor.account.pseudonym)
+    token = card_service.card_token(signer, found, actor.account.pseudonym)
     return page(
         request,
         "card.html",
@@ -203,7 +211,7 @@ async def card(
 async def referrals(request: Request, actor: SelfActor, session: DbSession) -> Response:
     if not actor.can(Capability.MEMBERSHIP_REFER):
         raise NotFound()
-    rows = await membership_service.list_my_referrals(session, actor.account.id)
+    rows = await referral_service.list_my_referrals(session, actor.account.id)
     return page(request, "referrals.html", actor=actor, title=N_("Invite someone"), rows=rows)
 
 
@@ -219,7 +227,7 @@ async def refer(
     org = form.get("organisation_id") or None
     try:
         body = validated(ReferralIn, organisation_id=org, note=form.get("note"))
-        referral, code = await membership_service.create_referral(
+        referral, code = await referral_service.create_referral(
             session,
             vault=vault,
             secret=services.secret,
@@ -230,7 +238,7 @@ async def refer(
         )
     except TandemError as exc:
         await session.rollback()
-        rows = await membership_service.list_my_referrals(session, actor.account.id)
+        rows = await referral_service.list_my_referrals(session, actor.account.id)
         return page(
             request,
             "referrals.html",
@@ -240,7 +248,7 @@ async def refer(
             status_code=exc.status_code,
             error=exc.message,
         )
-    rows = await membership_service.list_my_referrals(session, actor.account.id)
+    rows = await referral_service.list_my_referrals(session, actor.account.id)
     return page(
         request,
         "referrals.html",
@@ -260,20 +268,12 @@ async def roots(request: Request, actor: SelfActor, session: DbSession) -> Respo
     """Open votes (for voters) and applications (for readers), each behind its capability."""
     if not (actor.can(Capability.MEMBERSHIP_VOTE) or actor.can(Capability.MEMBERSHIP_READ)):
         raise NotFound()
-    votes = []
-    if actor.can(Capability.MEMBERSHIP_VOTE):
-        for vote in await membership_service.list_open_votes(session):
-            try:
-                votes.append(
-                    await membership_service.view_vote(
-                        session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote.id
-                    )
-                )
-            except NotFound:
-                continue
+    votes = await membership_views.open_votes_she_may_see(
+        session, actor_id=actor.account.id, grants=actor.grants
+    )
     applications = []
     if actor.can(Capability.MEMBERSHIP_READ):
-        for application in await membership_service.list_applications(session, status=None):
+        for application in await application_service.list_applications(session, status=None):
             applicant = await session.get(Account, application.applicant_id)
             applications.append((application, applicant.pseudonym if applicant else ""))
     return page(
@@ -289,16 +289,16 @@ async def roots(request: Request, actor: SelfActor, session: DbSession) -> Respo
 async def _vote_page(
     request: Request, actor: Actor, session: DbSession, vote_id: uuid.UUID, **extra: Any
 ) -> Response:
-    view = await membership_service.view_vote(
+    view = await membership_views.view_vote(
         session, actor_id=actor.account.id, grants=actor.grants, vote_id=vote_id
     )
     report = None
     if actor.can(Capability.MEMBERSHIP_READ):
-        application, with_report = await membership_service.access_application(
+        application, with_report = await membership_access.access_application(
             session, actor.account.id, actor.grants, view.vote.application_id
         )
         if with_report:
-            report = await _report(session, application.id)
+            report = await membership_views.report_view(session, application.id)
     return page(
         request,
         "vote.html",
@@ -306,23 +306,9 @@ async def _vote_page(
         title=N_("Vote"),
         view=view,
         report=report,
-        criteria=await membership_service.list_criteria(session),
+        criteria=await agreement_service.list_criteria(session),
         **extra,
     )
-
-
-async def _report(session: DbSession, application_id: uuid.UUID) -> object:
-    found = await membership_service.report_of(session, application_id)
-    if found is None:
-        return None
-    row, assessments = found
-    author = await session.get(Account, row.written_by)
-    return {
-        "by": author.pseudonym if author else "",
-        "at": row.written_at,
-        "summary": row.summary,
-        "assessments": [(c.title, a.assessment, a.comment) for a, c in assessments],
-    }
 
 
 @router.get("/votes/{vote_id}", response_class=HTMLResponse)
@@ -334,9 +320,7 @@ async def vote(
     context: CloseContextDep,
 ) -> Response:
     """Turnout; after the close the outcome. Reading past the deadline closes it (lazy close)."""
-    row = await session.get(Vote, vote_id)
-    if row is not None and row.closed_at is None and utc_now() >= row.deadline:
-        await membership_service.close_vote_if_due(session, vote_id, context)
+    await vote_service.close_if_overdue(session, vote_id, context)
     return await _vote_page(request, actor, session, vote_id)
 
 
@@ -356,7 +340,7 @@ async def cast_ballot(
     }
     try:
         body = validated(BallotIn, choice=form.get("choice") or None, notes=notes)
-        await membership_service.cast_ballot(
+        await vote_service.cast_ballot(
             session,
             voter_id=actor.account.id,
             vote_id=vote_id,
@@ -388,7 +372,7 @@ async def recuse(
 ) -> Response:
     try:
         body = validated(RecuseIn, reason=form.text("reason"))
-        await membership_service.recuse(
+        await vote_service.recuse(
             session,
             voter_id=actor.account.id,
             vote_id=vote_id,
@@ -415,13 +399,13 @@ async def _application_page(
     application_id: uuid.UUID,
     **extra: Any,
 ) -> Response:
-    application, with_report = await membership_service.access_application(
+    application, with_report = await membership_access.access_application(
         session, actor.account.id, actor.grants, application_id
     )
     if not with_report:
         return see_other("/membership")
     applicant = await session.get(Account, application.applicant_id)
-    ids = await membership_service.interviewers_of(session, application.id)
+    ids = await application_service.interviewers_of(session, application.id)
     interviewers = [a for a in [await session.get(Account, i) for i in ids] if a]
     return page(
         request,
@@ -433,9 +417,9 @@ async def _application_page(
         interviewers=interviewers,
         i_interview=actor.account.id in ids and actor.can(Capability.MEMBERSHIP_INTERVIEW),
         may_coordinate=actor.can(Capability.MEMBERSHIP_COORDINATE),
-        report=await _report(session, application.id),
-        vote=await membership_service.latest_vote(session, application.id),
-        criteria=await membership_service.list_criteria(session),
+        report=await membership_views.report_view(session, application.id),
+        vote=await vote_service.latest_vote(session, application.id),
+        criteria=await agreement_service.list_criteria(session),
         **extra,
     )
 
@@ -466,7 +450,7 @@ async def assign_interviewers(
             ids.append(account.id)
         if not ids:
             raise InvalidInput("Name one to three people.", fields={"pseudonyms": "Required."})
-        await membership_service.assign_interviewers(
+        await application_service.assign_interviewers(
             session,
             coordinator_id=actor.account.id,
             application_id=application_id,
@@ -493,7 +477,7 @@ async def write_report(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    criteria = await membership_service.list_criteria(session)
+    criteria = await agreement_service.list_criteria(session)
     try:
         body = validated(
             ReportIn,
@@ -507,7 +491,7 @@ async def write_report(
                 for c in criteria
             ],
         )
-        await membership_service.write_report(
+        await application_service.write_report(
             session,
             interviewer_id=actor.account.id,
             application_id=application_id,
@@ -541,7 +525,7 @@ async def open_vote(
     try:
         deadline = utc_now() + timedelta(days=int(days)) if days else None
         body = validated(OpenVoteIn, deadline=deadline)
-        vote = await membership_service.open_vote(
+        vote = await vote_service.open_vote(
             session,
             coordinator_id=actor.account.id,
             application_id=application_id,
@@ -590,7 +574,7 @@ async def _admin_page(request: Request, actor: Actor, session: DbSession, **extr
     if not (actor.can(Capability.SETTINGS_MANAGE) or actor.can(Capability.AGREEMENTS_MANAGE)):
         raise NotFound()
     agreements = [
-        (kind, await membership_service.list_agreements(session, kind, current_only=True))
+        (kind, await agreement_service.list_agreements(session, kind, current_only=True))
         for kind in AgreementKind
     ]
     return page(
@@ -598,9 +582,9 @@ async def _admin_page(request: Request, actor: Actor, session: DbSession, **extr
         "admin.html",
         actor=actor,
         title=N_("Settings"),
-        rules=await membership_service.get_rules(session),
+        rules=await membership_settings.get_rules(session),
         rule_fields=RULE_FIELDS,
-        criteria=await membership_service.list_criteria(session),
+        criteria=await agreement_service.list_criteria(session),
         agreements=agreements,
         **extra,
     )
@@ -617,7 +601,7 @@ async def update_rules(
 ) -> Response:
     try:
         body = validated(RulesIn, **{name: form.get(name) or None for name, _ in RULE_FIELDS})
-        await membership_service.update_rules(
+        await membership_settings.update_rules(
             session, actor_id=actor.account.id, changes=body.model_dump(exclude_none=True)
         )
     except TandemError as exc:
@@ -646,7 +630,7 @@ async def publish_agreement(
             body=form.text("body"),
             version=form.get("version") or None,
         )
-        await membership_service.publish_agreement(
+        await agreement_service.publish_agreement(
             session,
             admin_id=actor.account.id,
             kind=body.kind,
@@ -676,7 +660,7 @@ async def add_criterion(
         body = validated(
             CriterionIn, title=form.text("title"), description=form.text("description")
         )
-        await membership_service.add_criterion(
+        await agreement_service.add_criterion(
             session,
             admin_id=actor.account.id,
             title=body.title,
@@ -700,7 +684,7 @@ async def add_criterion(
 async def archive_criterion(
     criterion_id: uuid.UUID, actor: SettingsEditor, session: DbSession, _f: FormData
 ) -> Response:
-    await membership_service.archive_criterion(
+    await agreement_service.archive_criterion(
         session, admin_id=actor.account.id, criterion_id=criterion_id
     )
     return see_other("/admin#criteria")

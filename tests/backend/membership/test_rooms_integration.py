@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from backend.auth.capabilities import Role
-from backend.membership import service as membership_service
+from backend.membership import status as status_service
 from tests.backend.membership.conftest import Community, roots_of
 from tests.conftest import Person, grant
 
@@ -73,7 +73,7 @@ class TestAttendanceCounts:
             "newcomer"
         )
         async with community.app.state.db.session() as session:
-            assert await membership_service.promote_ready_newcomers(session) == 1
+            assert await status_service.promote_ready_newcomers(session) == 1
         assert (await community.call(newcomer, "GET", "/api/membership/me"))["status"] == "member"
 
 

@@ -186,16 +186,17 @@ class TestInactivity:
         from datetime import UTC, datetime, timedelta
 
         from backend.core.time import frozen_clock
-        from backend.membership import service as membership_service
+        from backend.membership import cards as card_service
+        from backend.membership import status as status_service
 
         root = (await roots_of(community, 1))[0]
         async with community.app.state.db.session() as session:
-            await membership_service.issue_card(
+            await card_service.issue_card(
                 session, community.app.state.card_signer, actor_id=None, account_id=root.id
             )
         with frozen_clock(datetime.now(UTC) + timedelta(days=181)):
             async with community.app.state.db.session() as session:
-                assert await membership_service.mark_inactive_members(session) == 1
+                assert await status_service.mark_inactive_members(session) == 1
             me = await community.call(root, "GET", "/api/membership/me")
             card = await community.call(root, "GET", "/api/cards/me")
         assert me["status"] == "non_active"

@@ -1,12 +1,17 @@
 import asyncio
+import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import col, select, update
 
 from backend.core.time import frozen_clock
 from backend.membership import rules
-from backend.membership import service as membership_service
-from backend.membership.models import VoteOutcome
+from backend.membership import tasks as membership_tasks
+from backend.membership import votes as vote_service
+from backend.membership.approval import CloseContext
+from backend.membership.models import Application, Card, Membership, Vote, VoteOutcome
 from tests.backend.membership.conftest import Community, roots_of
 
 T = rules.Tally
@@ -198,10 +203,9 @@ class TestCastBallot:
             await community.open_vote(application_id)
             clock.advance(days=8)
             await community.call(roots[0], "GET", "/api/votes", expect=200)
-            async with community.app.state.db.session() as session:
-                await membership_service.close_due_votes(
-                    session, membership_service.CloseContext(community.app.state.card_signer)
-                )
+            await membership_tasks.close_due_votes(
+                community.app.state.db, CloseContext(community.app.state.card_signer)
+            )
             second = await community.open_vote(application_id)
             clock.advance(days=8)
             view = await community.call(roots[0], "GET", f"/api/votes/{second}", expect=200)
@@ -229,11 +233,9 @@ class TestClosing:
                 await community.ballot(voter, vote_id, "yes")
             with frozen_clock(datetime.now(UTC) + timedelta(days=8)):
                 if via_task:
-                    async with community.app.state.db.session() as session:
-                        await membership_service.close_due_votes(
-                            session,
-                            membership_service.CloseContext(community.app.state.card_signer),
-                        )
+                    await membership_tasks.close_due_votes(
+                        community.app.state.db, CloseContext(community.app.state.card_signer)
+                    )
                 view = await community.call(roots[0], "GET", f"/api/votes/{vote_id}")
             outcomes.append((view["outcome"], view["ballots_cast"], view["closed"]))
         assert outcomes[0] == outcomes[1] == ("approved", 3, True)
@@ -248,13 +250,11 @@ class TestClosing:
             await community.ballot(voter, vote_id, "yes")
         import uuid
 
-        context = membership_service.CloseContext(community.app.state.card_signer)
+        context = CloseContext(community.app.state.card_signer)
 
         async def close() -> str | None:
             async with community.app.state.db.session() as session:
-                vote = await membership_service.close_vote_if_due(
-                    session, uuid.UUID(vote_id), context
-                )
+                vote = await vote_service.close_vote_if_due(session, uuid.UUID(vote_id), context)
                 await asyncio.sleep(0.05)  # hold the lock while the other waits
                 return vote.outcome
 
@@ -269,3 +269,52 @@ class TestClosing:
         assert len(approvals) == 1
         closes = await community.call(community.admin, "GET", "/api/audit?action=vote.closed")
         assert len(closes) == 1
+
+    async def test_one_failing_approval_does_not_keep_the_other_votes_open(
+        self, community: Community, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        roots = await roots_of(community, 4)
+        rosa = await community.member("Rosa")
+        maya = await community.member("Maya")
+        votes = {}
+        for applicant in (rosa, maya):
+            application_id = await community.application_ready_for_vote(applicant)
+            votes[applicant.pseudonym] = (application_id, await community.open_vote(application_id))
+            # Three of four: not everyone voted, so only the deadline closes it.
+            for voter in roots[:3]:
+                await community.ballot(voter, votes[applicant.pseudonym][1], "yes")
+        # Rosa's approval will fail half-way: she chose a working group that is gone.
+        async with community.app.state.db.session() as session:
+            await session.exec(
+                update(Application)
+                .where(col(Application.id) == uuid.UUID(votes["Rosa"][0]))
+                .values(working_groups=str(uuid.uuid4()))
+            )
+        context = CloseContext(community.app.state.card_signer)
+        with (
+            frozen_clock(datetime.now(UTC) + timedelta(days=8)),
+            caplog.at_level(logging.ERROR, logger="tandem.tasks"),
+        ):
+            closed = await membership_tasks.close_due_votes(community.app.state.db, context)
+        assert closed == 1
+        failures = [r for r in caplog.records if r.name == "tandem.tasks"]
+        assert len(failures) == 1
+        assert votes["Rosa"][1] in failures[0].getMessage()
+        assert failures[0].exc_info is not None
+
+        maya_vote = await community.call(roots[0], "GET", f"/api/votes/{votes['Maya'][1]}")
+        assert (maya_vote["closed"], maya_vote["outcome"]) == (True, "approved")
+        me = await community.call(maya, "GET", "/api/membership/me", expect=200)
+        assert me["status"] == "active"
+        await community.call(maya, "GET", "/api/cards/me", expect=200)
+
+        # Rosa's close rolled back whole: the vote is open, she is a candidate, no card.
+        async with community.app.state.db.session() as session:
+            rosa_vote = await session.get(Vote, uuid.UUID(votes["Rosa"][1]))
+            assert rosa_vote is not None
+            assert rosa_vote.closed_at is None
+            membership = await session.get(Membership, rosa.id)
+            assert membership is not None
+            assert membership.status == "candidate"
+            cards = (await session.exec(select(Card).where(Card.account_id == rosa.id))).all()
+            assert cards == []

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.core.time import frozen_clock
-from backend.membership import service as membership_service
+from backend.membership import cards as card_service
+from backend.membership import votes as vote_service
 from tests.backend.membership.conftest import Community, roots_of
 from tests.backend.notification.conftest import feed, kinds_of
 from tests.conftest import Person
@@ -93,7 +94,7 @@ class TestBallotReminder:
         async def run_at(moment: datetime) -> int:
             with frozen_clock(moment):
                 async with community.app.state.db.session() as session:
-                    return await membership_service.remind_voters(session)
+                    return await vote_service.remind_voters(session)
 
         assert await run_at(deadline - timedelta(hours=25)) == 0
         assert await run_at(deadline - timedelta(hours=23)) == 1
@@ -121,7 +122,7 @@ class TestBallotReminder:
         )
         with frozen_clock(deadline - timedelta(hours=3)):
             async with community.app.state.db.session() as session:
-                assert await membership_service.remind_voters(session) == 1
+                assert await vote_service.remind_voters(session) == 1
         # 20:00 UTC is 05:00 the next morning in Tokyo.
         tokyo = (deadline + timedelta(days=1)).strftime("%d/%m/%Y")
         assert await texts(community, root, "vote.reminder") == [
@@ -163,7 +164,7 @@ class TestCards:
         (root,) = await roots_of(community, 1)
         other = await community.member("Lina")
         async with community.app.state.db.session() as session:
-            card = await membership_service.issue_card(
+            card = await card_service.issue_card(
                 session, community.app.state.card_signer, actor_id=None, account_id=root.id
             )
         await community.call(
@@ -180,14 +181,14 @@ class TestCards:
     async def test_expiring_card_once_within_30_days(self, community: Community) -> None:
         (root,) = await roots_of(community, 1)
         async with community.app.state.db.session() as session:
-            card = await membership_service.issue_card(
+            card = await card_service.issue_card(
                 session, community.app.state.card_signer, actor_id=None, account_id=root.id
             )
 
         async def run_at(moment: datetime) -> int:
             with frozen_clock(moment):
                 async with community.app.state.db.session() as session:
-                    return await membership_service.remind_expiring_cards(session)
+                    return await card_service.remind_expiring_cards(session)
 
         assert await run_at(card.expires_at - timedelta(days=31)) == 0
         assert await run_at(card.expires_at - timedelta(days=29)) == 1

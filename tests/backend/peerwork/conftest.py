@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from backend.auth.capabilities import Role
 from backend.core.config import Settings
 from backend.core.time import MovableClock, frozen_clock
-from backend.membership import service as membership_service
+from backend.membership import status as status_service
 from backend.membership.models import MemberStatus
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
@@ -83,7 +83,7 @@ class Org:
     async def member(self, pseudonym: str) -> Person:
         person = await register(self.client, pseudonym)
         async with self.app.state.db.session() as session:
-            await membership_service.change_status(
+            await status_service.change_status(
                 session,
                 actor_id=None,
                 account_id=person.id,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.auth.capabilities import Role
-from backend.membership import service as membership_service
+from backend.membership import cards as card_service
 from tests.backend.membership.conftest import Community, community, settings
 from tests.conftest import Person, person_with
 
@@ -81,7 +81,7 @@ async def rich(community: Community) -> Rich:
         me, "PUT", "/api/membership/me/profile", {"languages": ["fr"], "city": "Lyon"}, expect=200
     )
     async with c.app.state.db.session() as session:
-        await membership_service.issue_card(
+        await card_service.issue_card(
             session, c.app.state.card_signer, actor_id=None, account_id=me.id
         )
 
