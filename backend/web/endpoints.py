@@ -369,7 +369,8 @@ async def block(request: Request, actor: SelfActor, session: DbSession, form: Fo
         )
         return see_other(safe_next(form.get("next"), "/account"))
 
-    # Only her choice is refused here; the service's answers (herself, nobody) are pages.
+    # A missing choice shows her page again; the service's refusals (herself, nobody)
+    # keep their error pages.
     return await submit(
         session,
         add_block,
