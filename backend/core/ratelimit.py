@@ -8,17 +8,15 @@ Routes call ``await ratelimit.hit(request, "reports", str(actor.account.id))``: 
 limit it raises a 429 with a sentence a person understands and ``Retry-After``.
 """
 
+import bisect
 import logging
 import math
-import time
 from collections.abc import Awaitable, Callable, Coroutine
-from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
-import limits.aio.storage.memory as _limits_memory
 from fastapi import Request
 from limits import RateLimitItem, RateLimitItemPerSecond, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MovingWindowSupport, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
@@ -31,22 +29,88 @@ log = logging.getLogger("tandem.ratelimit")
 T = TypeVar("T")
 
 
-class _TandemClock:
-    """The in-memory storage reads ``time.time()``: make it read Tandem's clock, so tests
-    move time instead of sleeping (core/time.py), as for every other rule. Redis counts
-    keep the real time: they are shared with other processes."""
-
-    def __init__(self, real: ModuleType) -> None:
-        self._real = real
-
-    def time(self) -> float:
-        return utc_now().timestamp()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
+def tandem_time() -> float:
+    return utc_now().timestamp()
 
 
-setattr(_limits_memory, "time", _TandemClock(time))  # noqa: B010 - replaces a module
+class ClockedMemoryStorage(Storage, MovingWindowSupport):
+    """Moving windows in this process's memory, on Tandem's clock (core/time.py), so tests
+    move time instead of sleeping, as for every other rule. Redis counts keep Redis's time:
+    they are shared with other processes.
+
+    A storage of our own through ``limits``' extension points: its ``MemoryStorage`` reads
+    the module's ``time.time()`` and takes no clock (docs/decisions/0003-throttling.md).
+    The window arithmetic is the library's. Nothing here awaits, so each call is atomic
+    on the event loop and needs no lock.
+    """
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, clock: Callable[[], float] = tandem_time) -> None:
+        super().__init__()
+        self.clock = clock
+        # Per key, the times of the entries in its window, newest first, and the window.
+        self.events: dict[str, tuple[int, list[float]]] = {}
+        self.next_sweep = 0.0
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = self.clock()
+        self._sweep(now)
+        _expiry, times = self.events.setdefault(key, (expiry, []))
+        # Full when the entry ``amount`` before the limit is still inside the window.
+        if len(times) > limit - amount and times[limit - amount] >= now - expiry:
+            return False
+        times[:0] = [now] * amount
+        return True
+
+    async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """(the oldest entry's time inside the window, how many entries it holds)."""
+        now = self.clock()
+        _expiry, times = self.events.get(key, (expiry, []))
+        inside = bisect.bisect_left(times, -(now - expiry), key=lambda atime: -atime)
+        return (times[inside - 1] if inside else now), inside
+
+    async def clear(self, key: str) -> None:
+        self.events.pop(key, None)
+
+    async def reset(self) -> int | None:
+        count = len(self.events)
+        self.events.clear()
+        return count
+
+    async def check(self) -> bool:
+        return True
+
+    # Tandem counts in moving windows only (RateLimiter below); fixed windows are not kept.
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        raise NotImplementedError("moving windows only")
+
+    async def get(self, key: str) -> int:
+        raise NotImplementedError("moving windows only")
+
+    async def get_expiry(self, key: str) -> float:
+        raise NotImplementedError("moving windows only")
+
+    def _sweep(self, now: float) -> None:
+        """Entries past their window go, at most once a second: under a flood of distinct
+        keys memory holds one entry per request in the window, as the library's storage."""
+        if now < self.next_sweep:
+            return
+        self.next_sweep = now + self.SWEEP_SECONDS
+        for key, (expiry, times) in list(self.events.items()):
+            # Kept while ``acquire_entry`` still counts them: a sweep never changes an answer.
+            kept = bisect.bisect_right(times, -(now - expiry), key=lambda atime: -atime)
+            if kept:
+                del times[kept:]
+            else:
+                del self.events[key]
+
 
 # What a person reads when she hits a limit. Neutral words: a phone may be checked.
 MESSAGES: dict[str, str] = {
@@ -84,7 +148,7 @@ class RateLimiter:
     ) -> None:
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(storage)
-        self.fallback = MovingWindowRateLimiter(MemoryStorage()) if shared else None
+        self.fallback = MovingWindowRateLimiter(ClockedMemoryStorage()) if shared else None
         self.items = items
 
     @classmethod
@@ -99,7 +163,7 @@ class RateLimiter:
                 socket_timeout=1.0,
             )
             return cls(storage, limits_of(settings), shared=True)
-        return cls(MemoryStorage(), limits_of(settings))
+        return cls(ClockedMemoryStorage(), limits_of(settings))
 
     async def _strategy(self, use: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
         try:

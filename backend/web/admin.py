@@ -3,6 +3,7 @@ pages: the API's services behind the API's own capability dependencies
 (organisations:manage, roles:manage, settings:manage)."""
 
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from backend.auth.dependencies import Actor, RoleManager
 from backend.auth.models import Account
 from backend.auth.schemas import RoleGrantIn
 from backend.core.dependencies import DbSession
-from backend.core.errors import InvalidInput, NotFound, TandemError
+from backend.core.errors import InvalidInput, NotFound
 from backend.membership.dependencies import SettingsEditor
 from backend.organisation import service as organisation_service
 from backend.organisation.dependencies import OrganisationManager
@@ -27,7 +28,7 @@ from backend.room.models import RoomKind
 from backend.safeguarding import screening
 from backend.safeguarding.schemas import SignalRuleIn
 from backend.web.dependencies import FormData
-from backend.web.forms import validated
+from backend.web.forms import submit, validated
 from backend.web.render import N_, page, see_other
 from moderation import signals
 
@@ -78,23 +79,18 @@ async def organisations(
 async def create_organisation(
     request: Request, actor: OrganisationManager, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def create() -> Response:
         body = validated(OrganisationCreate, name=form.get("name"), kind=form.get("kind") or None)
         await organisation_service.create_organisation(
             session, actor_id=actor.account.id, name=body.name, kind=body.kind
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _organisations_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-            values=dict(form.pairs),
-        )
-    return see_other("/admin/organisations?saved=1")
+        return see_other("/admin/organisations?saved=1")
+
+    return await submit(
+        session,
+        create,
+        partial(_organisations_page, request, actor, session, values=dict(form.pairs)),
+    )
 
 
 async def _pseudonym(session: DbSession, account_id: uuid.UUID) -> str:
@@ -143,7 +139,8 @@ async def grant_role(
     request: Request, account_id: uuid.UUID, actor: RoleManager, session: DbSession, form: FormData
 ) -> Response:
     pseudonym = await _pseudonym(session, account_id)
-    try:
+
+    async def grant() -> Response:
         body = validated(
             RoleGrantIn,
             role=form.get("role") or None,
@@ -156,20 +153,11 @@ async def grant_role(
             role=body.role,
             organisation_id=body.organisation_id,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _roles_page(
-            request,
-            actor,
-            session,
-            pseudonym,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
+        return see_other(
+            f"/admin/roles?pseudonym={quote(await _pseudonym(session, account_id))}&saved=1"
         )
-    return see_other(
-        f"/admin/roles?pseudonym={quote(await _pseudonym(session, account_id))}&saved=1"
-    )
+
+    return await submit(session, grant, partial(_roles_page, request, actor, session, pseudonym))
 
 
 @router.post("/admin/roles/{account_id}/{grant_id}/revoke")
@@ -233,26 +221,23 @@ async def set_retention(
     form: FormData,
 ) -> Response:
     field = f"days-{room_kind.value}"
-    try:
+
+    async def save() -> Response:
         try:
             body = validated(RetentionIn, days=form.text("days") or None)
         except InvalidInput as exc:
+            # One form per room kind on the page: the message goes next to this one's field.
             raise InvalidInput(exc.message, fields={field: DAYS_MESSAGE}) from exc
         await privacy_service.set_retention(
             session, actor_id=actor.account.id, room_kind=room_kind, days=body.days
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _retention_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-            values={field: form.get("days")},
-        )
-    return see_other(f"/admin/retention?saved=1#kind-{room_kind.value}")
+        return see_other(f"/admin/retention?saved=1#kind-{room_kind.value}")
+
+    return await submit(
+        session,
+        save,
+        partial(_retention_page, request, actor, session, values={field: form.get("days")}),
+    )
 
 
 # ---------------------------------------------------------------- screening rules

@@ -6,6 +6,7 @@ dependencies; it only answers with HTML and reads forms instead of JSON.
 
 import uuid
 import zoneinfo
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,7 +23,7 @@ from backend.auth.dependencies import (
 )
 from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
 from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
-from backend.core.errors import NotFound, TandemError
+from backend.core.errors import InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.membership import agreements as agreement_service
 from backend.membership import cards as card_service
@@ -39,7 +40,7 @@ from backend.room import rooms as room_rooms
 from backend.room.models import RoomKind
 from backend.safety import service as safety_service
 from backend.web.dependencies import FormData, OptionalActor
-from backend.web.forms import safe_next, validated
+from backend.web.forms import chosen, message_only, safe_next, submit, validated
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from backend.web.peerwork import visible_shifts
 from backend.web.render import N_, NO_STORE, page, page_policy, see_other
@@ -114,28 +115,30 @@ async def sign_in(
     client: ClientKey,
 ) -> Response:
     target = safe_next(form.get("next"))
-    try:
+
+    async def log_in() -> Response:
         body = validated(LoginIn, pseudonym=form.text("pseudonym"), password=form.get("password"))
         account, issued = await auth_service.log_in(
             session, services, pseudonym=body.pseudonym, password=body.password, client_key=client
         )
-    except TandemError as exc:
-        await session.rollback()
-        return page(
+        response = see_other(target)
+        set_session_cookie(request, response, issued)
+        response.set_cookie(LANGUAGE_COOKIE, account.language, max_age=365 * 86400, samesite="lax")
+        return response
+
+    return await submit(
+        session,
+        log_in,
+        partial(
+            page,
             request,
             "sign_in.html",
             actor=None,
             title=N_("Sign in"),
-            status_code=exc.status_code,
             next=target,
-            error=exc.message,
-            fields=exc.fields,
             pseudonym=form.text("pseudonym"),
-        )
-    response = see_other(target)
-    set_session_cookie(request, response, issued)
-    response.set_cookie(LANGUAGE_COOKIE, account.language, max_age=365 * 86400, samesite="lax")
-    return response
+        ),
+    )
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -153,7 +156,8 @@ async def register(
 ) -> Response:
     language = form.get("language") or request.cookies.get(LANGUAGE_COOKIE) or "en"
     code = form.text("invitation_code")
-    try:
+
+    async def join() -> Response:
         if code:
             joined = validated(
                 JoinIn,
@@ -187,30 +191,31 @@ async def register(
                 client_key=client,
             )
         issued = await auth_service.open_session(session, services, account)
-    except TandemError as exc:
-        await session.rollback()
-        return page(
+        # The codes are shown on this answer only; it is never stored by the browser.
+        response = page(
+            request,
+            "recovery_codes.html",
+            actor=None,
+            title=N_("Keep these codes safe"),
+            codes=codes,
+            pseudonym=account.pseudonym,
+        )
+        set_session_cookie(request, response, issued)
+        return response
+
+    return await submit(
+        session,
+        join,
+        partial(
+            page,
             request,
             "register.html",
             actor=None,
             title=N_("Join"),
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
             pseudonym=form.text("pseudonym"),
             code=code,
-        )
-    # The codes are shown on this answer only; it is never stored by the browser.
-    response = page(
-        request,
-        "recovery_codes.html",
-        actor=None,
-        title=N_("Keep these codes safe"),
-        codes=codes,
-        pseudonym=account.pseudonym,
+        ),
     )
-    set_session_cookie(request, response, issued)
-    return response
 
 
 @router.post("/sign-out")
@@ -312,7 +317,7 @@ async def account(request: Request, actor: SelfActor, session: DbSession) -> Res
 async def update_account(
     request: Request, actor: SelfActor, session: WriteDbSession, form: FormData
 ) -> Response:
-    try:
+    async def save() -> Response:
         body = validated(
             PreferencesIn,
             language=form.get("language") or None,
@@ -321,20 +326,12 @@ async def update_account(
         await auth_service.update_preferences(
             session, actor.account.id, language=body.language, time_zone=body.time_zone
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _account_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    response = see_other("/account?saved=1")
-    if body.language:
-        response.set_cookie(LANGUAGE_COOKIE, body.language, max_age=365 * 86400, samesite="lax")
-    return response
+        response = see_other("/account?saved=1")
+        if body.language:
+            response.set_cookie(LANGUAGE_COOKIE, body.language, max_age=365 * 86400, samesite="lax")
+        return response
+
+    return await submit(session, save, partial(_account_page, request, actor, session))
 
 
 @router.post("/account/profile")
@@ -342,7 +339,8 @@ async def update_profile(
     request: Request, actor: SelfActor, session: WriteDbSession, form: FormData
 ) -> Response:
     """Her languages, town and region: what mentor matching may use, and who sees it."""
-    try:
+
+    async def save() -> Response:
         body = validated(
             ProfileIn,
             languages=form.all("languages"),
@@ -356,30 +354,29 @@ async def update_profile(
             city=body.city,
             region=body.region,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _account_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/account?saved=1#profile")
+        return see_other("/account?saved=1#profile")
+
+    return await submit(session, save, partial(_account_page, request, actor, session))
 
 
 @router.post("/blocks")
 async def block(request: Request, actor: SelfActor, session: DbSession, form: FormData) -> Response:
-    try:
+    async def add_block() -> Response:
+        blocked_id = chosen(form.get("account_id"), "Choose someone to block.")
         await safety_service.block_account(
-            session, blocker_id=actor.account.id, blocked_id=uuid.UUID(form.get("account_id"))
+            session, blocker_id=actor.account.id, blocked_id=blocked_id
         )
-    except ValueError:
-        return await _account_page(
-            request, actor, session, status_code=422, error="Choose someone to block."
-        )
-    return see_other(safe_next(form.get("next"), "/account"))
+        return see_other(safe_next(form.get("next"), "/account"))
+
+    # A missing choice shows her page again; the service's refusals (herself, nobody)
+    # keep their error pages.
+    return await submit(
+        session,
+        add_block,
+        partial(_account_page, request, actor, session),
+        shown=message_only,
+        refused=(InvalidInput,),
+    )
 
 
 @router.post("/blocks/{account_id}/remove")

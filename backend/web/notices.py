@@ -5,6 +5,7 @@ as always on and cannot be sent as off (the service refuses them too).
 """
 
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,11 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from backend.auth.dependencies import Actor, SelfActor
 from backend.core.dependencies import DbSession
-from backend.core.errors import InvalidInput, TandemError
+from backend.core.errors import InvalidInput
 from backend.core.time import utc_now
 from backend.notification import service as notification_service
 from backend.notification.catalogue import SAFETY_KINDS, Kind
 from backend.web.dependencies import Form, FormData
+from backend.web.forms import submit
 from backend.web.i18n import zone
 from backend.web.render import N_, page, see_other
 
@@ -116,7 +118,7 @@ def _disabled(form: Form) -> list[str]:
 async def save_preferences(
     request: Request, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def save() -> Response:
         if form.get("resume") == "yes":
             current = await notification_service.get_preferences(session, actor.account.id)
             await notification_service.set_preferences(
@@ -136,14 +138,6 @@ async def save_preferences(
                 quiet_end_minute=_clock(form.get("quiet_end"), "quiet_hours"),
                 paused_until=_pause(form.get("paused_until"), actor.account.time_zone),
             )
-    except TandemError as exc:
-        await session.rollback()
-        return await _preferences_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/notifications/preferences?saved=1")
+        return see_other("/notifications/preferences?saved=1")
+
+    return await submit(session, save, partial(_preferences_page, request, actor, session))

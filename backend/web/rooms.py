@@ -5,6 +5,7 @@ Chat works as plain forms; frontend/assets/chat.js adds the live /ws protocol on
 
 import uuid
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,7 +26,7 @@ from backend.room.models import RoomKind
 from backend.room.schemas import GroupSessionCreate, MessageCreate, MessageEdit
 from backend.web.dependencies import Form, FormData
 from backend.web.endpoints import upcoming_sessions
-from backend.web.forms import validated
+from backend.web.forms import chosen, field_first, message_only, submit, validated
 from backend.web.i18n import zone
 from backend.web.render import N_, page, see_other
 
@@ -150,7 +151,8 @@ async def post_message(
     request: Request, room_id: uuid.UUID, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
     """Without JavaScript: the form's client_id makes a double submit one message."""
-    try:
+
+    async def post() -> Response:
         body = validated(
             MessageCreate,
             client_id=form.get("client_id") or uuid.uuid4().hex,
@@ -166,21 +168,24 @@ async def post_message(
             reply_to=None,
             content_warning=body.content_warning,
         )
-    except TandemError as exc:
-        await session.rollback()
-        message_text = exc.fields.get("body", exc.message) if exc.fields else exc.message
-        return await room_page(
+        return see_other(f"/rooms/{room_id}#m-{message.seq}")
+
+    # The message box has no message of its own under it: what it says goes at the top,
+    # her draft back in the box.
+    return await submit(
+        session,
+        post,
+        partial(
+            room_page,
             request,
             actor,
             session,
             room_id,
-            status_code=exc.status_code,
-            error=message_text,
-            fields={k: v for k, v in exc.fields.items() if k == "content_warning"},
             draft=form.get("body"),
             draft_warning=form.get("content_warning"),
-        )
-    return see_other(f"/rooms/{room_id}#m-{message.seq}")
+        ),
+        shown=field_first("body", keep=("content_warning",)),
+    )
 
 
 def _back_to(room_id: uuid.UUID, seq: int, before: int | None) -> str:
@@ -205,21 +210,23 @@ async def edit_own_message(
     """Her own message, changed: the same checks as the API (author only, not while she
     may not write here). With JavaScript, the room's live frame shows the change."""
     before = _page_before(form)
-    try:
+
+    async def edit() -> Response:
         body = validated(MessageEdit, body=form.get("body"))
         await room_messages.edit_message(session, actor, room_id, seq, body=body.body)
-    except (Forbidden, InvalidInput) as exc:
-        await session.rollback()
-        return await room_page(
-            request,
-            actor,
-            session,
-            room_id,
-            before=before,
-            status_code=exc.status_code,
-            own_error=(seq, exc.fields.get("body", exc.message), form.get("body")),
-        )
-    return see_other(_back_to(room_id, seq, before))
+        return see_other(_back_to(room_id, seq, before))
+
+    def on_her_message(refusal: TandemError) -> dict[str, Any]:
+        said = refusal.fields.get("body", refusal.message)
+        return {"status_code": refusal.status_code, "own_error": (seq, said, form.get("body"))}
+
+    return await submit(
+        session,
+        edit,
+        partial(room_page, request, actor, session, room_id, before=before),
+        shown=on_her_message,
+        refused=(Forbidden, InvalidInput),
+    )
 
 
 @router.post("/rooms/{room_id}/messages/{seq}/delete")
@@ -233,20 +240,21 @@ async def delete_own_message(
 ) -> Response:
     """Her own message, deleted: its words are gone, history included."""
     before = _page_before(form)
-    try:
+
+    async def delete() -> Response:
         await room_messages.delete_own_message(session, actor, room_id, seq)
-    except Forbidden as exc:
-        await session.rollback()
-        return await room_page(
-            request,
-            actor,
-            session,
-            room_id,
-            before=before,
-            status_code=exc.status_code,
-            own_error=(seq, exc.message, ""),
-        )
-    return see_other(_back_to(room_id, seq, before))
+        return see_other(_back_to(room_id, seq, before))
+
+    def on_her_message(refusal: TandemError) -> dict[str, Any]:
+        return {"status_code": refusal.status_code, "own_error": (seq, refusal.message, "")}
+
+    return await submit(
+        session,
+        delete,
+        partial(room_page, request, actor, session, room_id, before=before),
+        shown=on_her_message,
+        refused=(Forbidden,),
+    )
 
 
 @router.post("/rooms/{room_id}/join")
@@ -331,7 +339,8 @@ async def schedule(
     request: Request, room_id: uuid.UUID, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
     tz = actor.account.time_zone
-    try:
+
+    async def schedule() -> Response:
         body = validated(
             GroupSessionCreate,
             starts_at=_local(form.get("day"), form.get("starts"), tz),
@@ -340,19 +349,13 @@ async def schedule(
             language=form.get("language") or actor.account.language,
         )
         await room_group_sessions.schedule_session(session, actor, room_id, body)
-    except TandemError as exc:
-        await session.rollback()
-        return await _schedule_page(
-            request,
-            actor,
-            session,
-            room_id,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-            values=dict(form.pairs),
-        )
-    return see_other(f"/rooms/{room_id}?scheduled=1")
+        return see_other(f"/rooms/{room_id}?scheduled=1")
+
+    return await submit(
+        session,
+        schedule,
+        partial(_schedule_page, request, actor, session, room_id, values=dict(form.pairs)),
+    )
 
 
 async def _attendance_page(
@@ -426,30 +429,16 @@ async def record_attendance(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
-        ids = [uuid.UUID(v) for v in form.all("present")]
+    async def record() -> Response:
+        ids = [chosen(v, "Choose people from the list.") for v in form.all("present")]
         await room_group_sessions.record_attendance(
             session, actor, room_id, session_id, account_ids=ids
         )
-    except ValueError:
-        return await _attendance_page(
-            request,
-            actor,
-            session,
-            room_id,
-            session_id,
-            status_code=422,
-            error="Choose people from the list.",
-        )
-    except TandemError as exc:
-        await session.rollback()
-        return await _attendance_page(
-            request,
-            actor,
-            session,
-            room_id,
-            session_id,
-            status_code=exc.status_code,
-            error=exc.message,
-        )
-    return see_other(f"/rooms/{room_id}/sessions/{session_id}?saved=1")
+        return see_other(f"/rooms/{room_id}/sessions/{session_id}?saved=1")
+
+    return await submit(
+        session,
+        record,
+        partial(_attendance_page, request, actor, session, room_id, session_id),
+        shown=message_only,
+    )

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -47,7 +48,7 @@ from backend.safeguarding.schemas import (
     RestrictIn,
 )
 from backend.web.dependencies import FormData
-from backend.web.forms import validated
+from backend.web.forms import message_only, submit, validated
 from backend.web.render import N_, page, see_other
 from moderation import cases as case_rules
 from moderation import restrictions as restriction_effects
@@ -121,7 +122,8 @@ async def file_report(
     room = form.get("room") or None
     seq = form.get("seq") or None
     account = form.get("account") or None
-    try:
+
+    async def file() -> Response:
         body = validated(
             ReportIn,
             kind=form.get("kind") or None,
@@ -147,8 +149,9 @@ async def file_report(
             description=body.description,
             immediate_danger=body.immediate_danger,
         )
-    except TandemError as exc:
-        await session.rollback()
+        return see_other(f"/rooms/{room}?reported=1" if room else "/account?reported=1")
+
+    async def report_page(**shown: Any) -> Response:
         return await _report_page(
             request,
             actor,
@@ -156,11 +159,10 @@ async def file_report(
             room=uuid.UUID(room) if room else None,
             seq=int(seq) if seq and seq.isdigit() else None,
             account=uuid.UUID(account) if account else None,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
+            **shown,
         )
-    return see_other(f"/rooms/{room}?reported=1" if room else "/account?reported=1")
+
+    return await submit(session, file, report_page)
 
 
 # ---------------------------------------------------------------- about her
@@ -206,7 +208,8 @@ async def set_duress(
     """Set, change or remove the duress password (as PUT /api/me/duress-password)."""
     if _under_duress(actor):
         raise Forbidden(NOT_NOW)
-    try:
+
+    async def save() -> Response:
         body = validated(
             DuressIn,
             current_password=form.get("current_password"),
@@ -219,15 +222,16 @@ async def set_duress(
             current_password=body.current_password,
             duress_password=body.duress_password,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return see_other_with_error("/account", exc)
-    return see_other("/account?saved=1#duress")
+        return see_other("/account?saved=1#duress")
+
+    return await submit(session, save, back_to_account)
 
 
-def see_other_with_error(target: str, exc: TandemError) -> Response:
-    message = next(iter(exc.fields.values()), exc.message) if exc.fields else exc.message
-    return see_other(f"{target}?problem={quote(message)}#safety")
+def back_to_account(*, error: str, fields: dict[str, str], **_status: int) -> Response:
+    """The account page's safety forms, refused: back to the page, the first message in its
+    address (the page is long; the redirect lands on the safety part)."""
+    message = next(iter(fields.values()), error)
+    return see_other(f"/account?problem={quote(message)}#safety")
 
 
 @router.post("/account/appeals/{case_id}")
@@ -236,13 +240,13 @@ async def appeal(
 ) -> Response:
     if _under_duress(actor):
         raise Forbidden(NOT_NOW)
-    try:
+
+    async def file() -> Response:
         body = validated(AppealIn, statement=form.text("statement"))
         await safeguarding_service.file_appeal(session, actor, case_id, statement=body.statement)
-    except TandemError as exc:
-        await session.rollback()
-        return see_other_with_error("/account", exc)
-    return see_other("/account?saved=1#decisions")
+        return see_other("/account?saved=1#decisions")
+
+    return await submit(session, file, back_to_account)
 
 
 @router.post("/account/erase")
@@ -274,7 +278,8 @@ async def erase(
             )
             await privacy_service.erase_account(session, actor.account.id)
     except TandemError as exc:
-        return see_other_with_error("/account", exc)
+        # Its own transaction, already rolled back by the block: not forms.submit's.
+        return back_to_account(error=exc.message, fields=exc.fields)
     await privacy_service.scrub_free_space(database)
     return response
 
@@ -398,7 +403,8 @@ async def restrict(
     request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
 ) -> Response:
     """An interim restriction at once, while the case is examined."""
-    try:
+
+    async def restrict() -> Response:
         body = validated(
             RestrictIn,
             effects=form.all("effects"),
@@ -413,18 +419,9 @@ async def restrict(
             reason=body.reason,
             expires_at=body.expires_at,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _case_page(
-            request,
-            actor,
-            session,
-            case_id,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other(f"/safety/cases/{case_id}?saved=1")
+        return see_other(f"/safety/cases/{case_id}?saved=1")
+
+    return await submit(session, restrict, partial(_case_page, request, actor, session, case_id))
 
 
 @router.post("/safety/restrictions/{restriction_id}/lift")
@@ -442,22 +439,21 @@ async def lift(
 async def add_note(
     request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def note() -> Response:
         body = validated(NoteIn, body=form.text("body"))
         await safeguarding_service.add_note(session, actor, case_id, body=body.body)
-    except TandemError as exc:
-        await session.rollback()
-        return await _case_page(
-            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
-        )
-    return see_other(f"/safety/cases/{case_id}#notes")
+        return see_other(f"/safety/cases/{case_id}#notes")
+
+    return await submit(
+        session, note, partial(_case_page, request, actor, session, case_id), shown=message_only
+    )
 
 
 @router.post("/safety/cases/{case_id}/decision")
 async def decide(
     request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def decide() -> Response:
         body = validated(
             DecisionIn,
             decision=form.get("decision") or None,
@@ -476,18 +472,9 @@ async def decide(
             expires_at=body.expires_at,
             infiltration_confirmed=body.infiltration_confirmed,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _case_page(
-            request,
-            actor,
-            session,
-            case_id,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other(f"/safety/cases/{case_id}?saved=1")
+        return see_other(f"/safety/cases/{case_id}?saved=1")
+
+    return await submit(session, decide, partial(_case_page, request, actor, session, case_id))
 
 
 @router.post("/safety/cases/{case_id}/cascade")
@@ -506,17 +493,21 @@ async def apply_cascade(
             error="Some fields need attention.",
             fields={"confirm": "Tick the box to confirm you read the list."},
         )
-    try:
+
+    async def cascade() -> Response:
         done = await trust.apply_cascade(session, actor, case_id)
-    except TandemError as exc:
-        await session.rollback()
-        return await _case_page(
-            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
+        counts = (
+            len(done.marked_for_review),
+            len(done.cards_revoked_for),
+            len(done.votes_recounted),
         )
-    counts = (len(done.marked_for_review), len(done.cards_revoked_for), len(done.votes_recounted))
-    return see_other(
-        f"/safety/cases/{case_id}?reviewed={counts[0]}&revoked={counts[1]}"
-        f"&recounted={counts[2]}#cascade"
+        return see_other(
+            f"/safety/cases/{case_id}?reviewed={counts[0]}&revoked={counts[1]}"
+            f"&recounted={counts[2]}#cascade"
+        )
+
+    return await submit(
+        session, cascade, partial(_case_page, request, actor, session, case_id), shown=message_only
     )
 
 
@@ -524,19 +515,18 @@ async def apply_cascade(
 async def decide_appeal(
     request: Request, case_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def decide() -> Response:
         body = validated(
             AppealDecisionIn, outcome=form.get("outcome") or None, reason=form.text("reason")
         )
         await safeguarding_service.decide_appeal(
             session, actor, case_id, outcome=body.outcome, reason=body.reason
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _case_page(
-            request, actor, session, case_id, status_code=exc.status_code, error=exc.message
-        )
-    return see_other(f"/safety/cases/{case_id}?saved=1")
+        return see_other(f"/safety/cases/{case_id}?saved=1")
+
+    return await submit(
+        session, decide, partial(_case_page, request, actor, session, case_id), shown=message_only
+    )
 
 
 # ---------------------------------------------------------------- the trust graph, drawn
@@ -664,7 +654,7 @@ async def unseal_requests(
 async def request_unseal(
     request: Request, actor: Unsealer, session: DbSession, settings: AppSettings, form: FormData
 ) -> Response:
-    try:
+    async def ask() -> Response:
         body = validated(
             UnsealRequestIn,
             account_id=form.get("account_id") or None,
@@ -678,18 +668,9 @@ async def request_unseal(
             reason=body.reason,
             emergency=body.emergency,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _unseal_page(
-            request,
-            actor,
-            session,
-            settings,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/safety/unseal?saved=1")
+        return see_other("/safety/unseal?saved=1")
+
+    return await submit(session, ask, partial(_unseal_page, request, actor, session, settings))
 
 
 @router.post("/safety/unseal/{request_id}/open", response_class=HTMLResponse)
@@ -734,7 +715,8 @@ async def decide_unseal(
     form: FormData,
 ) -> Response:
     """Approve or decline (a second officer), or review a break-glass opening."""
-    try:
+
+    async def decide() -> Response:
         if answer in ("approve", "decline"):
             body = validated(UnsealDecisionIn, note=form.text("note") or None)
             await identity_service.decide_unseal(
@@ -751,9 +733,11 @@ async def decide_unseal(
             )
         else:
             raise NotFound()
-    except TandemError as exc:
-        await session.rollback()
-        return await _unseal_page(
-            request, actor, session, settings, status_code=exc.status_code, error=exc.message
-        )
-    return see_other("/safety/unseal?saved=1")
+        return see_other("/safety/unseal?saved=1")
+
+    return await submit(
+        session,
+        decide,
+        partial(_unseal_page, request, actor, session, settings),
+        shown=message_only,
+    )

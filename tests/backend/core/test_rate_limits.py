@@ -217,3 +217,28 @@ class TestSharedThroughRedis:
             "/api/auth/register", json={"pseudonym": "Eve", "password": PASSWORD, "client": "api"}
         )
         assert late.status_code == 201, late.text
+
+
+class TestClockedMemoryStorage:
+    async def test_counts_on_tandems_clock_and_leaves_the_library_alone(self) -> None:
+        import time
+
+        import limits.aio.storage.memory
+
+        assert limits.aio.storage.memory.time is time
+        limiter = ratelimit.RateLimiter(ratelimit.ClockedMemoryStorage(), {})
+        item = ratelimit.window(2, 10)
+        with frozen_clock(datetime.now(UTC)) as clock:
+            assert await limiter.allow(item, "probe", "her")
+            clock.advance(seconds=4)
+            assert await limiter.allow(item, "probe", "her")
+            assert not await limiter.allow(item, "probe", "her")
+            assert await limiter.is_exhausted(item, "probe", "her")
+            assert await limiter.retry_after(item, "probe", "her") == 6
+            assert await limiter.allow(item, "probe", "someone else")
+            clock.advance(seconds=7)
+            # The first entry left the window: one more, not two.
+            assert await limiter.allow(item, "probe", "her")
+            assert not await limiter.allow(item, "probe", "her")
+            await limiter.clear(item, "probe", "her")
+            assert await limiter.retry_after(item, "probe", "her") == 0
