@@ -10,13 +10,7 @@ from backend.core import audit
 from backend.core.errors import Conflict, InvalidInput
 from backend.core.time import utc_now
 from backend.peerwork import onboarding as onboarding_service
-from backend.peerwork.models import (
-    Contract,
-    ContractKind,
-    Funding,
-    FundingKind,
-    PeerWorker,
-)
+from backend.peerwork.models import Contract, ContractKind, Funding, FundingKind, PeerWorker
 
 
 async def create_funding(

@@ -14,13 +14,7 @@ from backend.peerwork import notices as notice_service
 from backend.peerwork import onboarding as onboarding_service
 from backend.peerwork import rules
 from backend.peerwork.access import active_worker_of
-from backend.peerwork.models import (
-    Assignment,
-    AssignmentRole,
-    Debrief,
-    Shift,
-    ShiftType,
-)
+from backend.peerwork.models import Assignment, AssignmentRole, Debrief, Shift, ShiftType
 
 
 async def submit_debrief(

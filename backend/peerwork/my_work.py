@@ -12,9 +12,7 @@ from backend.core import audit
 from backend.core.errors import NotFound
 from backend.core.time import utc_now
 from backend.peerwork import ical, views
-from backend.peerwork.models import (
-    CalendarFeed,
-)
+from backend.peerwork.models import CalendarFeed
 
 
 def _token_hash(token: str) -> str:

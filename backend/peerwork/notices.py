@@ -7,9 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.time import utc_now
 from backend.notification import producers as notify_producers
-from backend.peerwork.models import (
-    Notice,
-)
+from backend.peerwork.models import Notice
 
 NOTICE_TEXT = {
     "invitation": "You have an invitation in Tandem.",

@@ -17,10 +17,7 @@ from backend.identity.vault import Vault
 from backend.membership import service as membership_service
 from backend.membership.models import MemberStatus
 from backend.peerwork import notices as notice_service
-from backend.peerwork.models import (
-    PeerWorker,
-    WorkerStatus,
-)
+from backend.peerwork.models import PeerWorker, WorkerStatus
 
 MEMBER_STATUSES = frozenset(
     {MemberStatus.MEMBER.value, MemberStatus.CANDIDATE.value, MemberStatus.ACTIVE.value}

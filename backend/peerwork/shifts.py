@@ -14,12 +14,7 @@ from backend.core.errors import InvalidInput
 from backend.core.time import utc_now
 from backend.peerwork import rules, work_settings
 from backend.peerwork import trainings as training_service
-from backend.peerwork.models import (
-    Shift,
-    ShiftKind,
-    ShiftType,
-    ShiftTypeTraining,
-)
+from backend.peerwork.models import Shift, ShiftKind, ShiftType, ShiftTypeTraining
 
 
 async def create_shift_type(

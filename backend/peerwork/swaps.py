@@ -13,14 +13,7 @@ from backend.peerwork import notices as notice_service
 from backend.peerwork import onboarding as onboarding_service
 from backend.peerwork import timesheets as timesheet_service
 from backend.peerwork.errors import ConstraintViolated
-from backend.peerwork.models import (
-    Assignment,
-    AssignmentRole,
-    Roster,
-    Shift,
-    ShiftSwap,
-    SwapStatus,
-)
+from backend.peerwork.models import Assignment, AssignmentRole, Roster, Shift, ShiftSwap, SwapStatus
 from backend.peerwork.roster import facts as roster_facts
 from backend.peerwork.roster import service as roster_service
 

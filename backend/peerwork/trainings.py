@@ -13,12 +13,7 @@ from backend.core.errors import InvalidInput
 from backend.core.time import utc_now
 from backend.peerwork import onboarding as onboarding_service
 from backend.peerwork import rules
-from backend.peerwork.models import (
-    PeerWorker,
-    Training,
-    TrainingRecord,
-    WorkerStatus,
-)
+from backend.peerwork.models import PeerWorker, Training, TrainingRecord, WorkerStatus
 
 
 async def create_training(

@@ -8,9 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core import audit
 from backend.core.errors import InvalidInput
-from backend.peerwork.models import (
-    WorkSettings,
-)
+from backend.peerwork.models import WorkSettings
 
 
 def _tz(name: str) -> ZoneInfo:

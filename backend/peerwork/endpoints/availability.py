@@ -11,10 +11,7 @@ from backend.peerwork import access
 from backend.peerwork import availability as availability_service
 from backend.peerwork.dependencies import Onboarder, Scheduler
 from backend.peerwork.endpoints.common import ONBOARD, ORG, SCHEDULE, TEAM, new_router
-from backend.peerwork.models import (
-    AvailabilityException,
-    AvailabilityRule,
-)
+from backend.peerwork.models import AvailabilityException, AvailabilityRule
 from backend.peerwork.schemas import (
     AvailabilityIn,
     AvailabilityPublic,

@@ -12,9 +12,7 @@ from backend.peerwork import notices as notice_service
 from backend.peerwork import swaps as swap_service
 from backend.peerwork.dependencies import Scheduler
 from backend.peerwork.endpoints.common import CREATED, new_router
-from backend.peerwork.models import (
-    ShiftSwap,
-)
+from backend.peerwork.models import ShiftSwap
 from backend.peerwork.schemas import (
     CalendarTokenPublic,
     DecisionIn,

@@ -16,13 +16,7 @@ from backend.peerwork import onboarding as onboarding_service
 from backend.peerwork import trainings as training_service
 from backend.peerwork.dependencies import Onboarder, PayrollReader, Scheduler
 from backend.peerwork.endpoints.common import CREATED, ONBOARD, ORG, SCHEDULE, TEAM, new_router
-from backend.peerwork.models import (
-    Contract,
-    Funding,
-    PeerWorker,
-    Training,
-    TrainingRecord,
-)
+from backend.peerwork.models import Contract, Funding, PeerWorker, Training, TrainingRecord
 from backend.peerwork.schemas import (
     AnswerInvitationIn,
     ContractEndIn,

@@ -15,11 +15,7 @@ from backend.peerwork import pay as pay_service
 from backend.peerwork import timesheets as timesheet_service
 from backend.peerwork.dependencies import Scheduler
 from backend.peerwork.endpoints.common import CREATED, ORG, SCHEDULE, new_router
-from backend.peerwork.models import (
-    Debrief,
-    Timesheet,
-    TimesheetStatus,
-)
+from backend.peerwork.models import Debrief, Timesheet, TimesheetStatus
 from backend.peerwork.schemas import (
     DebriefIn,
     DebriefPublic,

@@ -11,13 +11,7 @@ from backend.peerwork import access, views
 from backend.peerwork import shifts as shift_service
 from backend.peerwork.dependencies import DatabaseDep, Scheduler
 from backend.peerwork.endpoints.common import CREATED, ORG, SCHEDULE, new_router
-from backend.peerwork.models import (
-    Assignment,
-    AssignmentRole,
-    Roster,
-    Shift,
-    ShiftType,
-)
+from backend.peerwork.models import Assignment, AssignmentRole, Roster, Shift, ShiftType
 from backend.peerwork.roster import service as roster_service
 from backend.peerwork.schemas import (
     AssignmentIn,

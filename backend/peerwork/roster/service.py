@@ -22,12 +22,7 @@ from backend.peerwork import pay as pay_service
 from backend.peerwork import shifts as shift_service
 from backend.peerwork import timesheets as timesheet_service
 from backend.peerwork.errors import ConstraintViolated, RosterOverlaps
-from backend.peerwork.models import (
-    Assignment,
-    AssignmentRole,
-    Roster,
-    RosterStatus,
-)
+from backend.peerwork.models import Assignment, AssignmentRole, Roster, RosterStatus
 from backend.peerwork.roster import facts as roster_facts
 from backend.peerwork.roster import rules as roster_rules
 from backend.peerwork.roster import solver

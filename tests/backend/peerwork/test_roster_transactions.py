@@ -10,7 +10,7 @@ import pytest
 from backend.core.db import sqlite_path
 from backend.organisation.models import Organisation
 from backend.peerwork.roster import solver
-from tests.backend.peerwork.conftest import Org
+from tests.backend.peerwork.conftest import MONDAY, Org
 
 # Long enough for a healthy write, far shorter than any solve.
 LOCK_WAIT_SECONDS = 0.5
@@ -86,3 +86,29 @@ class TestRegenerateRoster:
         )
         assert solves == ["wrote", "wrote"]
         assert [a["role"] for a in again["assignments"]] == ["peer"]
+
+
+class TestGenerateRosterPage:
+    async def test_the_page_solves_outside_a_transaction_too(
+        self, org: Org, solves: list[str]
+    ) -> None:
+        await org.worker("Joy")
+        await org.shifts(org.shift("drop_in", 5, 9, 13))
+        response = await org.client.post(
+            f"/coordination/{org.id}/rosters",
+            data={"starts_on": MONDAY, "ends_on": "2030-03-10"},
+            headers=org.coordinator.auth,
+        )
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/rosters/")
+        assert solves == ["wrote"]
+
+    async def test_an_overlapping_period_is_refused_on_the_page(self, org: Org) -> None:
+        await org.roster()
+        response = await org.client.post(
+            f"/coordination/{org.id}/rosters",
+            data={"starts_on": MONDAY, "ends_on": "2030-03-10"},
+            headers=org.coordinator.auth,
+        )
+        assert response.status_code == 409
+        assert "Another roster covers part of this period" in response.text
