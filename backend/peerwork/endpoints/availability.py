@@ -27,9 +27,6 @@ router = APIRouter(tags=["peer work"], route_class=StrictJSONRoute)
 router = new_router()
 
 
-# ---------------------------------------------------------------- exclusions and availability
-
-
 @router.put("/peer-workers/{worker_id}/exclusions", response_model=ExclusionsPublic)
 async def set_exclusions(
     worker_id: uuid.UUID, body: ExclusionsIn, actor: Onboarder, session: DbSession
