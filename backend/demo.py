@@ -37,8 +37,16 @@ from backend.notification import service as notification_service
 from backend.notification import tasks as notification_tasks
 from backend.organisation import service as organisation_service
 from backend.organisation.models import OrganisationKind
-from backend.peerwork import roster as peerwork_roster
-from backend.peerwork import service as peerwork_service
+from backend.peerwork import availability as availability_service
+from backend.peerwork import contracts as contract_service
+from backend.peerwork import debriefs as debrief_service
+from backend.peerwork import onboarding as onboarding_service
+from backend.peerwork import shifts as shift_service
+from backend.peerwork import swaps as swap_service
+from backend.peerwork import tasks as peerwork_tasks
+from backend.peerwork import timesheets as timesheet_service
+from backend.peerwork import trainings as training_service
+from backend.peerwork import work_settings
 from backend.peerwork.models import (
     Assignment,
     AssignmentRole,
@@ -50,6 +58,8 @@ from backend.peerwork.models import (
     ShiftKind,
     TimesheetStatus,
 )
+from backend.peerwork.roster import service as roster_service
+from backend.peerwork.roster import solver as roster_solver
 from backend.room import access as room_access
 from backend.room import direct as room_direct
 from backend.room import group_sessions as room_group_sessions
@@ -731,14 +741,12 @@ async def _demo_swap(
             if colleague == assignment.account_id:
                 continue
             try:
-                swap = await peerwork_service.propose_swap(
+                swap = await swap_service.propose_swap(
                     session, assignment=assignment, roster_row=roster_row, to_account_id=colleague
                 )
             except (Conflict, InvalidInput):
                 continue
-            await peerwork_service.answer_swap(
-                session, swap=swap, account_id=colleague, accept=True
-            )
+            await swap_service.answer_swap(session, swap=swap, account_id=colleague, accept=True)
             return
 
 
@@ -748,7 +756,7 @@ async def _demo_notifications(session: AsyncSession, accounts: dict[str, Account
     await vote_service.remind_voters(session)
     await card_service.remind_expiring_cards(session)
     await notification_tasks.remind_sessions(session)
-    await peerwork_service.remind_debriefs(session)
+    await peerwork_tasks.remind_debriefs(session)
     for account in accounts.values():
         head = await notification_service.head_of(session, account.id)
         if head > 2:
@@ -765,7 +773,7 @@ async def build_peer_work(build: _Builder) -> None:
     monday = today - timedelta(days=today.weekday() + 14)
     start_of_work = monday - timedelta(days=60)
     with frozen_clock(utc_now() - timedelta(days=30)):
-        grant = await peerwork_service.create_funding(
+        grant = await contract_service.create_funding(
             session,
             actor_id=claire,
             organisation_id=org,
@@ -778,7 +786,7 @@ async def build_peer_work(build: _Builder) -> None:
             ends_on=start_of_work + timedelta(days=365),
         )
         trainings = {
-            name: await peerwork_service.create_training(
+            name: await training_service.create_training(
                 session, actor_id=claire, organisation_id=org, name=name, validity_days=days
             )
             for name, days in (
@@ -790,14 +798,14 @@ async def build_peer_work(build: _Builder) -> None:
         }
         workers = {}
         for position, (name, kind, rate, cap, done) in enumerate(PEER_WORKERS):
-            invited = await peerwork_service.invite_worker(
+            invited = await onboarding_service.invite_worker(
                 session, actor_id=claire, organisation_id=org, pseudonym=name
             )
-            worker = await peerwork_service.answer_invitation(
+            worker = await onboarding_service.answer_invitation(
                 session, worker=invited, accept=True, shared_name=None
             )
             workers[name] = worker
-            await peerwork_service.create_contract(
+            await contract_service.create_contract(
                 session,
                 actor_id=claire,
                 worker=worker,
@@ -810,7 +818,7 @@ async def build_peer_work(build: _Builder) -> None:
                 funding_id=grant.id,
             )
             for training in done:
-                await peerwork_service.record_training(
+                await training_service.record_training(
                     session,
                     actor_id=claire,
                     worker=worker,
@@ -819,32 +827,32 @@ async def build_peer_work(build: _Builder) -> None:
                     completed_on=start_of_work - timedelta(days=320 if position == 0 else 30),
                 )
             days_off = {position % 7}
-            await peerwork_service.set_availability(
+            await availability_service.set_availability(
                 session,
                 organisation_id=org,
                 account_id=worker.account_id,
                 weekly=[
-                    peerwork_service.WindowIn(day, 8 * 60, 24 * 60, preferred=day < 5)
+                    availability_service.WindowIn(day, 8 * 60, 24 * 60, preferred=day < 5)
                     for day in range(7)
                     if day not in days_off
                 ],
                 exceptions=[],
             )
-            await peerwork_service.set_supervisor(
+            await onboarding_service.set_supervisor(
                 session,
                 actor_id=claire,
                 worker=worker,
                 supervisor_id=build.id("Hugo" if position % 2 else "Sam"),
             )
-        await peerwork_service.set_exclusions(
+        await availability_service.set_exclusions(
             session, actor_id=claire, worker=workers["Farah"], zones=["Station district"]
         )
         for staff in ("Hugo", "Sam"):
-            await peerwork_service.set_availability(
+            await availability_service.set_availability(
                 session,
                 organisation_id=org,
                 account_id=build.id(staff),
-                weekly=[peerwork_service.WindowIn(day, 8 * 60, 24 * 60) for day in range(7)],
+                weekly=[availability_service.WindowIn(day, 8 * 60, 24 * 60) for day in range(7)],
                 exceptions=[],
             )
         kinds = {}
@@ -855,7 +863,7 @@ async def build_peer_work(build: _Builder) -> None:
             ("Group session", ShiftKind.GROUP, "Centre", ("First aid",)),
             ("Accompaniment", ShiftKind.ACCOMPANIMENT, "Town hall", ("Interpreting",)),
         ):
-            kinds[shift_kind] = await peerwork_service.create_shift_type(
+            kinds[shift_kind] = await shift_service.create_shift_type(
                 session,
                 actor_id=claire,
                 organisation_id=org,
@@ -869,7 +877,7 @@ async def build_peer_work(build: _Builder) -> None:
                 night_end_minute=6 * 60,
                 night_premium_percent=25 if shift_kind == ShiftKind.OUTREACH else 0,
             )
-        settings = await peerwork_service.organisation_tz(session, org)
+        settings = await work_settings.organisation_tz(session, org)
         items = []
         for offset in range(28):
             day = monday + timedelta(days=offset)
@@ -888,7 +896,7 @@ async def build_peer_work(build: _Builder) -> None:
                 day_plan.append((ShiftKind.ACCOMPANIMENT, 10, 12, 1))
             for shift_kind, begin, end, peers in day_plan:
                 items.append(
-                    peerwork_service.ShiftIn(
+                    shift_service.ShiftIn(
                         shift_type_id=kinds[shift_kind].id,
                         starts_at=local(begin),
                         ends_at=local(end),
@@ -898,10 +906,10 @@ async def build_peer_work(build: _Builder) -> None:
                         professionals_needed=None,
                     )
                 )
-        await peerwork_service.create_shifts(
+        await shift_service.create_shifts(
             session, actor_id=claire, organisation_id=org, shifts=items
         )
-        plan = await peerwork_service.plan_roster(
+        plan = await roster_service.plan_roster(
             session,
             organisation_id=org,
             starts_on=monday,
@@ -909,33 +917,33 @@ async def build_peer_work(build: _Builder) -> None:
             time_limit_seconds=2,
             workers=build.runtime.settings.roster_search_workers,
         )
-        solution = peerwork_roster.solve(plan.problem)
-        roster_row = await peerwork_service.store_roster(
+        solution = roster_solver.solve(plan.problem)
+        roster_row = await roster_service.store_roster(
             session, actor_id=claire, plan=plan, solution=solution
         )
-        await peerwork_service.publish_roster(session, actor_id=claire, roster_row=roster_row)
+        await roster_service.publish_roster(session, actor_id=claire, roster_row=roster_row)
     assert roster_row.status == RosterStatus.PUBLISHED  # noqa: S101 - demo sanity
     # The past fortnight: hours confirmed; most approved; debriefs after outreach.
-    assignments = await peerwork_service.list_assignments(session, roster_row.id)
+    assignments = await roster_service.list_assignments(session, roster_row.id)
     now = utc_now()
-    shifts = {s.id: s for s in await peerwork_service.list_shifts(session, org, monday, today)}
+    shifts = {s.id: s for s in await shift_service.list_shifts(session, org, monday, today)}
     for number, assignment in enumerate(sorted(assignments, key=lambda a: str(a.id))):
         shift = shifts.get(assignment.shift_id)
         if shift is None or shift.ends_at > now or assignment.role != AssignmentRole.PEER:
             continue
-        sheet = await peerwork_service.confirm_hours(
+        sheet = await timesheet_service.confirm_hours(
             session,
             assignment=assignment,
             actual_start=shift.starts_at,
             actual_end=shift.ends_at + timedelta(minutes=15 * (number % 3)),
         )
         if number % 5:
-            await peerwork_service.decide_timesheet(
+            await timesheet_service.decide_timesheet(
                 session, actor_id=claire, sheet=sheet, approve=True, note=None
             )
         shift_type = next(t for t in kinds.values() if t.id == shift.shift_type_id)
         if shift_type.needs_debrief and number % 4 == 0:
-            await peerwork_service.submit_debrief(
+            await debrief_service.submit_debrief(
                 session,
                 assignment=assignment,
                 wellbeing=2 if number % 8 == 0 else 4,
@@ -946,7 +954,7 @@ async def build_peer_work(build: _Builder) -> None:
                 wants_to_talk=False,
             )
     await _demo_swap(build, roster_row, assignments, now)
-    approved = await peerwork_service.list_timesheets(session, org, TimesheetStatus.APPROVED)
+    approved = await timesheet_service.list_timesheets(session, org, TimesheetStatus.APPROVED)
     build.notes["Claire"] = (
         build.notes.get("Claire", "")
         + f"; coordinates 12 peer workers: roster published ({len(assignments)} places, "

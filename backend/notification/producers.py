@@ -225,7 +225,7 @@ async def session_tomorrow(
 
 # ---------------------------------------------------------------- paid peer work
 
-# The peer-work notices (peerwork.service.NOTICE_TEXT) and where they land in the feed.
+# The peer-work notices (peerwork.notices.NOTICE_TEXT) and where they land in the feed.
 PEERWORK_NOTICES: dict[str, tuple[Kind, str, str]] = {
     "invitation": (Kind.PEERWORK_INVITATION, "peerwork.invitation", "/peerwork"),
     "schedule_ready": (Kind.ROSTER_PUBLISHED, "peerwork.roster_published", "/peerwork/shifts"),

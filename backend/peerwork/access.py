@@ -164,3 +164,17 @@ async def active_worker_of(
         .where(PeerWorker.status == WorkerStatus.ACTIVE.value)
     )
     return (await session.exec(statement)).first()
+
+
+async def access_own_worker(
+    session: AsyncSession, grants: Grants, account_id: uuid.UUID, organisation_id: uuid.UUID
+) -> PeerWorker:
+    """The caller's own active peer-worker row in an organisation where she works.
+
+    An organisation she does not work for answers the same 404 as one that does not exist.
+    """
+    await access_organisation(session, grants, organisation_id, Capability.PEERWORK_WORK)
+    worker = await active_worker_of(session, organisation_id, account_id)
+    if worker is None:
+        raise NotFound()
+    return worker

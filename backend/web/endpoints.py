@@ -34,7 +34,7 @@ from backend.membership.dependencies import CardSignerDep
 from backend.membership.models import MemberStatus
 from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
 from backend.notification import service as notification_service
-from backend.peerwork import service as peerwork_service
+from backend.peerwork import views as peerwork_views
 from backend.room import group_sessions as room_group_sessions
 from backend.room import rooms as room_rooms
 from backend.room.models import RoomKind
@@ -42,7 +42,6 @@ from backend.safety import service as safety_service
 from backend.web.dependencies import FormData, OptionalActor
 from backend.web.forms import chosen, message_only, safe_next, submit, validated
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
-from backend.web.peerwork import visible_shifts
 from backend.web.render import N_, NO_STORE, page, page_policy, see_other
 from backend.web.safety import my_safety
 
@@ -79,8 +78,10 @@ async def home(request: Request, actor: OptionalActor, session: DbSession) -> Re
     )
     shifts = []
     if actor.can(Capability.PEERWORK_WORK):
-        mine = await peerwork_service.my_shifts(session, actor.account.id, since=utc_now())
-        shifts = visible_shifts(actor, mine)[:3]
+        mine = await peerwork_views.visible_shifts(
+            session, actor.account.id, actor.grants, since=utc_now()
+        )
+        shifts = mine[:3]
     return page(
         request,
         "home.html",

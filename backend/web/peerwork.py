@@ -2,7 +2,6 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,10 +14,18 @@ from backend.core.dependencies import AppSettings, DbSession
 from backend.core.errors import InvalidInput, TandemError
 from backend.core.time import utc_now
 from backend.organisation import service as organisation_service
-from backend.peerwork import access
-from backend.peerwork import service as peerwork_service
-from backend.peerwork.dependencies import Onboarder, Scheduler
+from backend.peerwork import access, my_work
+from backend.peerwork import availability as availability_service
+from backend.peerwork import debriefs as debrief_service
+from backend.peerwork import onboarding as onboarding_service
+from backend.peerwork import pay as pay_service
+from backend.peerwork import shifts as shift_service
+from backend.peerwork import swaps as swap_service
+from backend.peerwork import timesheets as timesheet_service
+from backend.peerwork import views as peerwork_views
+from backend.peerwork.dependencies import DatabaseDep, Onboarder, Scheduler
 from backend.peerwork.models import AssignmentRole, Roster, ShiftKind, TimesheetStatus
+from backend.peerwork.roster import service as roster_service
 from backend.peerwork.schemas import (
     AnswerInvitationIn,
     AssignmentIn,
@@ -60,18 +67,6 @@ REASONS = {
 }
 
 
-def visible_shifts(
-    actor: Actor, shifts: Sequence[peerwork_service.MyShift]
-) -> list[peerwork_service.MyShift]:
-    """The same filter as GET /api/peerwork/me/shifts: only where she still works or pairs."""
-    return [
-        m
-        for m in shifts
-        if actor.grants.can(Capability.PEERWORK_WORK, m.assignment.organisation_id)
-        or actor.grants.can(Capability.PEERWORK_PAIR, m.assignment.organisation_id)
-    ]
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -108,8 +103,8 @@ async def _work_page(
 ) -> Response:
     tz = zone(actor.account.time_zone)
     monday = _monday(week or utc_now().astimezone(tz).date())
-    shifts = visible_shifts(actor, await peerwork_service.my_shifts(session, actor.account.id))
-    days: dict[date, list[peerwork_service.MyShift]] = {
+    shifts = await peerwork_views.visible_shifts(session, actor.account.id, actor.grants)
+    days: dict[date, list[peerwork_views.MyShift]] = {
         monday + timedelta(days=i): [] for i in range(7)
     }
     for m in shifts:
@@ -119,17 +114,17 @@ async def _work_page(
     organisations = []
     for org_id in _organisations_where(actor, *TEAM):
         organisation = await organisation_service.get_organisation(session, org_id)
-        weekly, _exceptions = await peerwork_service.availability_rows(
+        weekly, _exceptions = await availability_service.availability_rows(
             session, org_id, actor.account.id
         )
         team = [
             (a, n)
-            for a, n in await peerwork_service.team_of(session, org_id)
+            for a, n in await peerwork_views.team_of(session, org_id)
             if a != actor.account.id
         ]
         organisations.append((organisation, {w.weekday: w for w in weekly}, team))
     invitations = []
-    for worker in await peerwork_service.list_my_invitations(session, actor.account.id):
+    for worker in await onboarding_service.list_my_invitations(session, actor.account.id):
         if worker.status == "invited":
             invitations.append(
                 (
@@ -137,10 +132,8 @@ async def _work_page(
                     await organisation_service.get_organisation(session, worker.organisation_id),
                 )
             )
-    swaps = await peerwork_service.list_swaps(
-        session, account_id=actor.account.id, grants=actor.grants
-    )
-    names = await peerwork_service.names_of(
+    swaps = await swap_service.list_swaps(session, account_id=actor.account.id, grants=actor.grants)
+    names = await peerwork_views.names_of(
         session, {s.from_account_id for s in swaps} | {s.to_account_id for s in swaps}
     )
     return page(
@@ -206,7 +199,7 @@ async def confirm_hours(
         if end <= start:
             end += timedelta(days=1)
         body = validated(HoursIn, actual_start=start, actual_end=end)
-        await peerwork_service.confirm_hours(
+        await timesheet_service.confirm_hours(
             session,
             assignment=assignment,
             actual_start=body.actual_start,
@@ -236,7 +229,7 @@ async def debrief(
             incident_note=form.text("incident_note") or None,
             wants_to_talk=form.get("wants_to_talk") == "yes",
         )
-        await peerwork_service.submit_debrief(session, assignment=assignment, **body.model_dump())
+        await debrief_service.submit_debrief(session, assignment=assignment, **body.model_dump())
     except TandemError as exc:
         return await _refused(request, actor, session, exc, form)
     return see_other(f"/work?week={form.get('week')}&saved=1")
@@ -259,7 +252,7 @@ async def answer_invitation(
             shared = validated(AnswerInvitationIn, shared_name=form.text("shared_name") or None)
         elif answer != "decline":
             raise InvalidInput("Unknown answer.")
-        await peerwork_service.answer_invitation(
+        await onboarding_service.answer_invitation(
             session,
             worker=worker,
             accept=answer == "accept",
@@ -281,7 +274,7 @@ async def propose_swap(
         assignment, roster = await access.access_own_assignment(
             session, actor.grants, actor.account.id, body.assignment_id
         )
-        await peerwork_service.propose_swap(
+        await swap_service.propose_swap(
             session, assignment=assignment, roster_row=roster, to_account_id=body.to_account_id
         )
     except TandemError as exc:
@@ -301,13 +294,13 @@ async def answer_swap(
     try:
         swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
         if answer in ("accept", "decline"):
-            await peerwork_service.answer_swap(
+            await swap_service.answer_swap(
                 session, swap=swap, account_id=actor.account.id, accept=answer == "accept"
             )
         elif answer == "cancel":
-            await peerwork_service.cancel_swap(session, swap=swap, account_id=actor.account.id)
+            await swap_service.cancel_swap(session, swap=swap, account_id=actor.account.id)
         elif answer in ("approve", "refuse") and actor.can(SCHEDULE):
-            await peerwork_service.decide_swap(
+            await swap_service.decide_swap(
                 session,
                 swap=swap,
                 actor_id=actor.account.id,
@@ -352,16 +345,16 @@ async def set_availability(
             windows.append(
                 validated(WindowSchema, weekday=weekday, start_minute=start, end_minute=end)
             )
-        _weekly, exceptions = await peerwork_service.availability_rows(
+        _weekly, exceptions = await availability_service.availability_rows(
             session, organisation_id, actor.account.id
         )
-        await peerwork_service.set_availability(
+        await availability_service.set_availability(
             session,
             organisation_id=organisation_id,
             account_id=actor.account.id,
-            weekly=[peerwork_service.WindowIn(**w.model_dump()) for w in windows],
+            weekly=[availability_service.WindowIn(**w.model_dump()) for w in windows],
             exceptions=[
-                peerwork_service.ExceptionIn(
+                availability_service.ExceptionIn(
                     on=e.on,
                     available=e.available,
                     start_minute=e.start_minute,
@@ -380,7 +373,7 @@ async def calendar(
     request: Request, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
     """A new secret address for her calendar app; shown once, the old one stops working."""
-    token = await peerwork_service.new_calendar_token(session, actor.account.id)
+    token = await my_work.new_calendar_token(session, actor.account.id)
     return await _work_page(
         request,
         actor,
@@ -421,8 +414,8 @@ async def _organisation_page(
         session, actor.grants, organisation_id, SCHEDULE, ONBOARD
     )
     schedules = actor.grants.can(SCHEDULE, organisation_id)
-    workers = await peerwork_service.list_workers(session, organisation_id)
-    names = await peerwork_service.names_of(session, {w.account_id for w in workers})
+    workers = await onboarding_service.list_workers(session, organisation_id)
+    names = await peerwork_views.names_of(session, {w.account_id for w in workers})
     today = utc_now().date()
     context: dict[str, Any] = {
         "organisation": organisation,
@@ -435,24 +428,22 @@ async def _organisation_page(
         "month_start": today.replace(day=1),
     }
     if schedules:
-        shift_types = await peerwork_service.list_shift_types(session, organisation_id)
-        timesheets = await peerwork_service.list_timesheets(
+        shift_types = await shift_service.list_shift_types(session, organisation_id)
+        timesheets = await timesheet_service.list_timesheets(
             session, organisation_id, TimesheetStatus.CONFIRMED
         )
         context.update(
             shift_types=shift_types,
-            rosters=await peerwork_service.list_rosters(session, organisation_id),
+            rosters=await roster_service.list_rosters(session, organisation_id),
             timesheets=timesheets,
-            sheet_names=await peerwork_service.names_of(
-                session, {t.account_id for t in timesheets}
-            ),
-            shifts=await peerwork_service.list_shifts(
+            sheet_names=await peerwork_views.names_of(session, {t.account_id for t in timesheets}),
+            shifts=await shift_service.list_shifts(
                 session, organisation_id, today, today + timedelta(days=35)
             ),
             type_names={t.id: t.name for t in shift_types},
             swaps=[
                 s
-                for s in await peerwork_service.list_swaps(
+                for s in await swap_service.list_swaps(
                     session, account_id=actor.account.id, grants=actor.grants
                 )
                 if s.organisation_id == organisation_id and s.status == "accepted"
@@ -501,7 +492,7 @@ async def invite_worker(
     try:
         await access.access_organisation(session, actor.grants, organisation_id, ONBOARD)
         body = validated(InviteIn, pseudonym=form.text("pseudonym"))
-        await peerwork_service.invite_worker(
+        await onboarding_service.invite_worker(
             session,
             actor_id=actor.account.id,
             organisation_id=organisation_id,
@@ -528,7 +519,7 @@ async def create_shift_type(
             kind=form.get("kind") or None,
             zone=form.text("zone") or None,
         )
-        await peerwork_service.create_shift_type(
+        await shift_service.create_shift_type(
             session,
             actor_id=actor.account.id,
             organisation_id=organisation_id,
@@ -566,8 +557,8 @@ async def create_shifts(
                 peers_needed=form.get("peers_needed") or None,
                 professionals_needed=form.get("professionals_needed") or None,
             )
-            shifts.append(peerwork_service.ShiftIn(**body.model_dump()))
-        await peerwork_service.create_shifts(
+            shifts.append(shift_service.ShiftIn(**body.model_dump()))
+        await shift_service.create_shifts(
             session, actor_id=actor.account.id, organisation_id=organisation_id, shifts=shifts
         )
     except ValueError:
@@ -590,16 +581,17 @@ async def generate_roster(
     organisation_id: uuid.UUID,
     actor: Scheduler,
     session: DbSession,
+    database: DatabaseDep,
     settings: AppSettings,
     form: FormData,
 ) -> Response:
     try:
-        await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
         body = validated(
             RosterIn, starts_on=form.get("starts_on") or None, ends_on=form.get("ends_on") or None
         )
-        roster = await peerwork_service.generate_roster(
-            session,
+        roster = await roster_service.generate_roster(
+            database,
+            grants=actor.grants,
             actor_id=actor.account.id,
             organisation_id=organisation_id,
             starts_on=body.starts_on,
@@ -616,15 +608,13 @@ async def _roster_page(
     request: Request, actor: Actor, session: DbSession, roster: Roster, **extra: Any
 ) -> Response:
     tz = zone(actor.account.time_zone)
-    shifts = await peerwork_service.list_shifts(
+    shifts = await shift_service.list_shifts(
         session, roster.organisation_id, roster.starts_on, roster.ends_on
     )
-    types = {
-        t.id: t for t in await peerwork_service.list_shift_types(session, roster.organisation_id)
-    }
-    assignments = await peerwork_service.list_assignments(session, roster.id)
-    names = await peerwork_service.names_of(session, {a.account_id for a in assignments})
-    report = peerwork_service.roster_report(roster)
+    types = {t.id: t for t in await shift_service.list_shift_types(session, roster.organisation_id)}
+    assignments = await roster_service.list_assignments(session, roster.id)
+    names = await peerwork_views.names_of(session, {a.account_id for a in assignments})
+    report = peerwork_views.roster_report(roster)
     short: dict[str, list[dict[str, object]]] = defaultdict(list)
     for item in report.get("uncovered", []):
         short[str(item["shift_id"])].append(item)
@@ -641,8 +631,8 @@ async def _roster_page(
         week = weeks.get(_monday(local_day))
         if week is not None and local_day in week:
             week[local_day].append(shift)
-    team = await peerwork_service.team_of(session, roster.organisation_id)
-    professionals = await peerwork_service.list_professionals(session, roster.organisation_id)
+    team = await peerwork_views.team_of(session, roster.organisation_id)
+    professionals = await peerwork_views.list_professionals(session, roster.organisation_id)
     candidate_names = {str(a): n for a, n in [*team, *professionals]}
     return page(
         request,
@@ -681,8 +671,8 @@ async def add_assignment(
     shift_id = form.get("shift_id")
     try:
         who = form.text("who").casefold()
-        team = await peerwork_service.team_of(session, found.organisation_id)
-        pros = await peerwork_service.list_professionals(session, found.organisation_id)
+        team = await peerwork_views.team_of(session, found.organisation_id)
+        pros = await peerwork_views.list_professionals(session, found.organisation_id)
         chosen = [(a, "peer") for a, n in team if n.casefold() == who] + [
             (a, "professional") for a, n in pros if n.casefold() == who
         ]
@@ -692,7 +682,7 @@ async def add_assignment(
             )
         account_id, role = chosen[0]
         body = validated(AssignmentIn, shift_id=shift_id, account_id=account_id, role=role)
-        await peerwork_service.add_assignment(
+        await roster_service.add_assignment(
             session,
             actor_id=actor.account.id,
             roster_row=found,
@@ -728,7 +718,7 @@ async def remove_assignment(
     form: FormData,
 ) -> Response:
     found = await access.access_roster(session, actor.grants, roster_id, SCHEDULE, lock=True)
-    await peerwork_service.remove_assignment(
+    await roster_service.remove_assignment(
         session, actor_id=actor.account.id, roster_row=found, assignment_id=assignment_id
     )
     return see_other(f"/rosters/{roster_id}#shift-{form.get('shift_id')}")
@@ -739,7 +729,7 @@ async def publish_roster(
     roster_id: uuid.UUID, actor: Scheduler, session: DbSession, _f: FormData
 ) -> Response:
     found = await access.access_roster(session, actor.grants, roster_id, SCHEDULE, lock=True)
-    await peerwork_service.publish_roster(session, actor_id=actor.account.id, roster_row=found)
+    await roster_service.publish_roster(session, actor_id=actor.account.id, roster_row=found)
     return see_other(f"/rosters/{roster_id}?published=1")
 
 
@@ -756,7 +746,7 @@ async def grant_report(
     organisation = await access.access_organisation(
         session, actor.grants, organisation_id, SCHEDULE
     )
-    lines = await peerwork_service.grant_report(session, organisation_id, starts_on, ends_on)
+    lines = await pay_service.grant_report(session, organisation_id, starts_on, ends_on)
     return page(
         request,
         "grant_report.html",
@@ -776,7 +766,7 @@ async def decide_timesheet(
     sheet = await access.access_timesheet(session, actor.grants, timesheet_id, lock=True)
     if decision not in ("approve", "reject"):
         raise InvalidInput("Unknown decision.")
-    await peerwork_service.decide_timesheet(
+    await timesheet_service.decide_timesheet(
         session,
         actor_id=actor.account.id,
         sheet=sheet,

@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from backend.peerwork import roster, rules
+from backend.peerwork import rules
+from backend.peerwork.roster import solver
 
 TZ = ZoneInfo("Europe/Paris")
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks-roster.md"
@@ -42,7 +43,7 @@ class Instance:
     name: str
     workers: int
     days: int
-    problem: roster.Problem
+    problem: solver.Problem
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -130,19 +131,19 @@ def make_instance(
         " (impossible shifts)" if impossible else ""
     )
     return Instance(
-        name, workers, days, roster.Problem(shifts=shifts, peers=peers, professionals=professionals)
+        name, workers, days, solver.Problem(shifts=shifts, peers=peers, professionals=professionals)
     )
 
 
-def with_limits(problem: roster.Problem, seconds: float, **changes: object) -> roster.Problem:
+def with_limits(problem: solver.Problem, seconds: float, **changes: object) -> solver.Problem:
     return replace(problem, time_limit_seconds=seconds, workers=2, **changes)  # type: ignore[arg-type]
 
 
-def places(problem: roster.Problem) -> int:
+def places(problem: solver.Problem) -> int:
     return sum(s.peers_needed + s.professionals_needed for s in problem.shifts)
 
 
-def missing(solution: roster.Solution) -> int:
+def missing(solution: solver.Solution) -> int:
     return sum(s.missing for s in solution.shortfalls)
 
 
@@ -168,10 +169,10 @@ def run(instance: Instance, seconds: float) -> Row:
     return solve_and_measure(instance, seconds)[0]
 
 
-def solve_and_measure(instance: Instance, seconds: float) -> tuple[Row, roster.Solution]:
+def solve_and_measure(instance: Instance, seconds: float) -> tuple[Row, solver.Solution]:
     problem = with_limits(instance.problem, seconds)
-    solution = roster.solve(problem)
-    baseline = roster.greedy(problem)
+    solution = solver.solve(problem)
+    baseline = solver.greedy(problem)
     total = places(problem)
     row = Row(
         instance=instance.name + f", {seconds:g} s limit",
@@ -202,7 +203,7 @@ def rolling(seed: int, workers: int, weeks: int, window_weeks: int, seconds: flo
         first = FIRST_DAY + timedelta(days=7 * window_weeks * window)
         last = first + timedelta(days=7 * window_weeks)
         shifts = [s for s in base.problem.shifts if first <= s.local_day < last]
-        problem = roster.Problem(
+        problem = solver.Problem(
             shifts=shifts,
             peers=base.problem.peers,
             professionals=base.problem.professionals,

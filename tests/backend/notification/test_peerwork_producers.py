@@ -4,7 +4,7 @@ reminder follows the shift's end, with injected time."""
 from typing import Any
 
 from backend.core.time import MovableClock
-from backend.peerwork import service as peerwork_service
+from backend.peerwork import tasks as peerwork_tasks
 from tests.backend.notification.conftest import feed, kinds_of
 from tests.backend.peerwork.conftest import Org, clock, org, settings
 from tests.conftest import Person
@@ -19,7 +19,7 @@ async def publish(org: Org) -> dict[str, Any]:
 
 async def remind(org: Org) -> int:
     async with org.app.state.db.session() as session:
-        return await peerwork_service.remind_debriefs(session)
+        return await peerwork_tasks.remind_debriefs(session)
 
 
 class TestPeerWork:

@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.peerwork import roster, rules
+from backend.peerwork import rules
+from backend.peerwork.roster import rules as roster_rules
+from backend.peerwork.roster import solver as roster
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -117,15 +119,15 @@ def peer(**extra: object) -> rules.PeerFacts:
 class TestConstraints:
     def test_rest_is_eleven_hours(self) -> None:
         evening = facts(4, 12, 20)
-        assert rules.too_close(evening, facts(5, 6, 10))  # 10 h later
-        assert not rules.too_close(evening, facts(5, 7, 10))  # exactly 11 h
-        assert rules.too_close(evening, facts(4, 19, 22))  # overlap
+        assert roster_rules.too_close(evening, facts(5, 6, 10))  # 10 h later
+        assert not roster_rules.too_close(evening, facts(5, 7, 10))  # exactly 11 h
+        assert roster_rules.too_close(evening, facts(4, 19, 22))  # overlap
 
     def test_availability_exception_replaces_the_week(self) -> None:
         shift = facts(4, 9, 13)
         off = rules.Availability(weekly=ALWAYS.weekly, exceptions={date(2030, 3, 4): ()})
-        assert rules.static_peer_reasons(peer(availability=off), shift) == [
-            rules.Reason.UNAVAILABLE
+        assert roster_rules.static_peer_reasons(peer(availability=off), shift) == [
+            roster_rules.Reason.UNAVAILABLE
         ]
 
     def test_window_past_midnight(self) -> None:
@@ -142,18 +144,20 @@ class TestConstraints:
             tz=PARIS,
         )
         evenings = rules.Availability(weekly={0: (rules.Window(20 * 60, 29 * 60),)})
-        assert rules.static_peer_reasons(peer(availability=evenings), night) == []
-        assert rules.static_peer_reasons(peer(availability=evenings), overnight) == []
+        assert roster_rules.static_peer_reasons(peer(availability=evenings), night) == []
+        assert roster_rules.static_peer_reasons(peer(availability=evenings), overnight) == []
 
     def test_training_valid_until_its_expiry_day(self) -> None:
         training = uuid.uuid4()
         done = (rules.TrainingDone(training, date(2029, 3, 4), date(2030, 3, 4)),)
-        assert rules.training_reason(done, training, date(2030, 3, 3)) is None
+        assert roster_rules.training_reason(done, training, date(2030, 3, 3)) is None
         assert (
-            rules.training_reason(done, training, date(2030, 3, 4)) == rules.Reason.TRAINING_EXPIRED
+            roster_rules.training_reason(done, training, date(2030, 3, 4))
+            == roster_rules.Reason.TRAINING_EXPIRED
         )
         assert (
-            rules.training_reason((), training, date(2030, 3, 4)) == rules.Reason.TRAINING_MISSING
+            roster_rules.training_reason((), training, date(2030, 3, 4))
+            == roster_rules.Reason.TRAINING_MISSING
         )
 
     def test_concerning_debrief(self) -> None:

@@ -26,8 +26,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from backend.peerwork import rules
-from backend.peerwork.rules import PeerFacts, ProfessionalFacts, Reason, ShiftFacts
+from backend.peerwork.roster import rules
+from backend.peerwork.roster.rules import Reason
+from backend.peerwork.rules import PeerFacts, ProfessionalFacts, ShiftFacts
 
 LARGE_MODEL = 40_000
 PEER = "peer"
