@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     push_enabled: bool = False
     push_subject: str = "mailto:admin@localhost"
 
+    # Development and tests only: lets an organisation's sign-in use a plain-http provider
+    # on this machine (localhost, 127.0.0.1, ::1). Refused when environment is production.
+    sso_allow_http_loopback: bool = False
+
     @field_validator(
         "rate_limit_registration",
         "rate_limit_referrals",
@@ -94,6 +98,12 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"not a rate like '20/hour': {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _no_plain_http_sign_in_in_production(self) -> "Settings":
+        if self.sso_allow_http_loopback and self.environment == "production":
+            raise ValueError("sso_allow_http_loopback is for development, not production")
+        return self
 
     # Operations (docs/operations.md). /metrics is off unless asked for: it answers anyone
     # who reaches the process, so keep it behind the proxy (deploy/nginx refuses it).

@@ -51,12 +51,15 @@ async def configure_sso(
     organisation_id: uuid.UUID,
     body: SsoConfigure,
     actor: OrganisationManager,
-    session: DbSession,
+    request: Request,
     settings: AppSettings,
 ) -> SsoPublic:
-    """Set the organisation's OpenID Connect provider. The secret is never shown again."""
+    """Set the organisation's OpenID Connect provider. The secret is never shown again.
+
+    No request session: the service asks the provider (a network call) between its own
+    short read and write."""
     configuration = await sso_service.configure(
-        session,
+        database_of(request),
         settings,
         actor_id=actor.account.id,
         organisation_id=organisation_id,
@@ -113,6 +116,7 @@ async def sso_callback(
     services: AuthServicesDep,
     state: str | None = None,
     code: str | None = None,
+    iss: str | None = None,
     error: str | None = None,
 ) -> RedirectResponse:
     """The provider sends the browser back here; on success she has a Tandem session."""
@@ -123,6 +127,7 @@ async def sso_callback(
         organisation_id=organisation_id,
         state=state,
         code=code,
+        iss=iss,
         provider_error=error,
         browser_token=request.cookies.get(ATTEMPT_COOKIE),
     )

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from anyio import to_thread
 from sqlmodel import col, delete, select
@@ -84,8 +85,31 @@ async def get_configuration(session: AsyncSession, organisation_id: uuid.UUID) -
     return configuration
 
 
+def _issuer_refused(message: str) -> InvalidInput:
+    return InvalidInput(message, fields={"issuer": message})
+
+
+async def check_issuer(settings: Settings, issuer: str) -> oidc.ProviderMetadata:
+    """The provider's own discovery document must name exactly this issuer, and offer a
+    client authentication Tandem speaks: a near miss saved now would refuse every sign-in
+    later, with nothing telling the admin why. A network call: never inside a transaction.
+    """
+    problem = oidc.url_problem(issuer, allow_http_loopback=settings.sso_allow_http_loopback)
+    if problem is not None:
+        raise _issuer_refused(problem)
+    try:
+        return await oidc.discover(issuer, allow_http_loopback=settings.sso_allow_http_loopback)
+    except oidc.DiscoveryRefused as exc:
+        raise _issuer_refused(str(exc)) from exc
+    except oidc.ProviderUnavailable as exc:
+        raise _issuer_refused(
+            f"No OpenID provider answered at {oidc.discovery_url(issuer)}. Check the issuer, "
+            "or save it again once the provider is up."
+        ) from exc
+
+
 async def configure(
-    session: AsyncSession,
+    database: Database,
     settings: Settings,
     *,
     actor_id: uuid.UUID,
@@ -96,51 +120,60 @@ async def configure(
     allowed_domain: str,
     roles: list[str],
 ) -> OrganisationSso:
-    """Create or replace an organisation's sign-in; the secret goes to its own 0600 file."""
-    await organisation_service.get_organisation(session, organisation_id)
-    configuration = await session.get(OrganisationSso, organisation_id)
+    """Create or replace an organisation's sign-in; the secret goes to its own 0600 file.
+
+    Precondition: the caller has no transaction open. The issuer is checked against the
+    provider (a network call) between a short read and a short write.
+    """
+    async with database.session(write=False) as session:
+        await organisation_service.get_organisation(session, organisation_id)
+        configured_before = await session.get(OrganisationSso, organisation_id) is not None
     has_secret = await read_client_secret(settings, organisation_id) is not None
-    if client_secret is None and (configuration is None or not has_secret):
+    if client_secret is None and (not configured_before or not has_secret):
         raise InvalidInput(
             "Give the client secret the provider issued.",
             fields={"client_secret": "Required the first time."},
         )
-    created = configuration is None
-    if configuration is None:
-        configuration = OrganisationSso(
-            organisation_id=organisation_id,
-            issuer=issuer,
-            client_id=client_id,
-            allowed_domain=allowed_domain,
-            roles=",".join(roles),
-            configured_at=utc_now(),
+    await check_issuer(settings, issuer)
+    async with database.session(write=True) as session:
+        await organisation_service.get_organisation(session, organisation_id)
+        configuration = await session.get(OrganisationSso, organisation_id)
+        created = configuration is None
+        if configuration is None:
+            configuration = OrganisationSso(
+                organisation_id=organisation_id,
+                issuer=issuer,
+                client_id=client_id,
+                allowed_domain=allowed_domain,
+                roles=",".join(roles),
+                configured_at=utc_now(),
+            )
+        configuration.issuer = issuer
+        configuration.client_id = client_id
+        configuration.allowed_domain = allowed_domain
+        configuration.roles = ",".join(roles)
+        configuration.configured_by = actor_id
+        configuration.configured_at = utc_now()
+        session.add(configuration)
+        await session.flush()
+        await audit.record(
+            session,
+            actor_id=actor_id,
+            action="sso.configured" if created else "sso.reconfigured",
+            subject=f"organisation:{organisation_id}",
+            details={
+                "issuer": issuer,
+                "client_id": client_id,
+                "allowed_domain": allowed_domain,
+                "roles": roles,
+                "client_secret_changed": client_secret is not None,
+            },
         )
-    configuration.issuer = issuer
-    configuration.client_id = client_id
-    configuration.allowed_domain = allowed_domain
-    configuration.roles = ",".join(roles)
-    configuration.configured_by = actor_id
-    configuration.configured_at = utc_now()
-    session.add(configuration)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="sso.configured" if created else "sso.reconfigured",
-        subject=f"organisation:{organisation_id}",
-        details={
-            "issuer": issuer,
-            "client_id": client_id,
-            "allowed_domain": allowed_domain,
-            "roles": roles,
-            "client_secret_changed": client_secret is not None,
-        },
-    )
-    if client_secret is not None:
-        # Last, so a refused change leaves the old secret in place.
-        await to_thread.run_sync(
-            _write_secret_sync, secret_path(settings, organisation_id), client_secret
-        )
+        if client_secret is not None:
+            # Last, so a refused change leaves the old secret in place.
+            await to_thread.run_sync(
+                _write_secret_sync, secret_path(settings, organisation_id), client_secret
+            )
     return configuration
 
 
@@ -194,6 +227,15 @@ async def _provider_for(
     return _Provider(configuration, client_secret)
 
 
+async def _discover(settings: Settings, issuer: str) -> oidc.ProviderMetadata:
+    """Discovery at sign-in. A plain-http issuer saved while the development setting was on
+    is not used once it is off."""
+    allow_http = settings.sso_allow_http_loopback
+    if oidc.url_problem(issuer, allow_http_loopback=allow_http) is not None:
+        raise oidc.ProviderUnavailable("the issuer is not https")
+    return await oidc.discover(issuer, allow_http_loopback=allow_http)
+
+
 @dataclass(frozen=True)
 class LoginStart:
     url: str
@@ -211,7 +253,7 @@ async def begin_login(
     provider = await _provider_for(database, settings, organisation_id)
     config = provider.configuration
     try:
-        metadata = await oidc.discover(config.issuer)
+        metadata = await _discover(settings, config.issuer)
     except oidc.ProviderUnavailable as exc:
         raise ProviderUnreachable() from exc
     state, nonce = oidc.new_secret_value(), oidc.new_secret_value()
@@ -343,6 +385,25 @@ async def _account_for(
     return account
 
 
+async def _identity_claims(
+    metadata: oidc.ProviderMetadata, tokens: oidc.Tokens, id_claims: dict[str, Any]
+) -> dict[str, Any]:
+    """The claims the domain check reads. Providers that follow OpenID Connect Core §5.4
+    put claims asked for through a scope (`email`) in userinfo, not in the ID token; then
+    the e-mail and whether it is verified both come from userinfo, whose `sub` must be
+    the ID token's."""
+    if "email" in id_claims:
+        return id_claims
+    userinfo = await oidc.fetch_userinfo(
+        metadata, tokens.access_token, subject=str(id_claims["sub"])
+    )
+    return {
+        **id_claims,
+        "email": userinfo.get("email"),
+        "email_verified": userinfo.get("email_verified"),
+    }
+
+
 async def complete_login(
     database: Database,
     settings: Settings,
@@ -351,40 +412,50 @@ async def complete_login(
     organisation_id: uuid.UUID,
     state: str | None,
     code: str | None,
+    iss: str | None,
     provider_error: str | None,
     browser_token: str | None,
 ) -> auth_service.IssuedSession:
     """Check everything the provider sent back and open a Tandem session.
 
-    The attempt is used up first, whatever follows. Then: the code is exchanged with the
-    PKCE verifier, the ID token's signature is checked against the provider's JWKS, and
-    iss, aud, exp, iat and the attempt's nonce are checked; then the e-mail domain. The
-    account is found by the provider's subject, or created with the configured roles.
+    The attempt is used up first, whatever follows. Then: the response's `iss` (RFC 9207)
+    must name the provider; the code is exchanged with the PKCE verifier, the ID token's
+    signature is checked against the provider's JWKS, and iss, aud, exp, iat and the
+    attempt's nonce are checked; the e-mail comes from the ID token or else from userinfo,
+    and its domain is checked. The account is found by the provider's subject, or created
+    with the configured roles.
     """
     provider = await _provider_for(database, settings, organisation_id)
     config = provider.configuration
     if not state:
         raise SignInAttemptInvalid()
     attempt = await _consume_attempt(database, organisation_id, state, browser_token)
+    if iss is not None and iss != config.issuer:
+        # Checked before anything else: an answer naming another provider is not ours to
+        # act on, error or not (a mix-up attack).
+        await _record_refusal(database, organisation_id, "iss_parameter", "another issuer")
+        raise SignInRefused()
     if provider_error or not code:
         raise SignInCancelled()
     client = oidc.Client(
         config.issuer, config.client_id, provider.client_secret, attempt.redirect_uri
     )
     try:
-        metadata = await oidc.discover(config.issuer)
-        id_token = await oidc.exchange_code(
+        metadata = await _discover(settings, config.issuer)
+        oidc.check_iss_parameter(metadata, iss)
+        tokens = await oidc.exchange_code(
             metadata, client, code=code, code_verifier=attempt.code_verifier
         )
         keys = await oidc.fetch_keys(metadata)
-        claims = oidc.validate_id_token(
-            id_token,
+        id_claims = oidc.validate_id_token(
+            tokens.id_token,
             keys,
             issuer=config.issuer,
             client_id=config.client_id,
             nonce=attempt.nonce,
             now=int(utc_now().timestamp()),
         )
+        claims = await _identity_claims(metadata, tokens, id_claims)
     except oidc.ProviderUnavailable as exc:
         await _record_refusal(database, organisation_id, "provider_unavailable", str(exc))
         raise ProviderUnreachable() from exc

@@ -1,7 +1,8 @@
 """A small OpenID Connect provider for the tests, served by uvicorn on 127.0.0.1.
 
 It auto-approves every authorization request and issues ID tokens signed with its own RSA
-key. Knobs on ``TestProvider`` let a test make the next ID token wrong in one way.
+key. Knobs on ``TestProvider`` let a test make the next ID token wrong in one way: what a
+certified provider (real_provider.py) cannot be made to do.
 """
 
 import base64
@@ -12,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 import uvicorn
 from joserfc import jwt
@@ -50,7 +51,12 @@ class TestProvider:
     # Answer the next token request with the ID token issued last (a replay).
     replay_last: bool = False
     last_id_token: str | None = None
+    # Leave the e-mail out of the ID token: the client must read it from userinfo.
+    email_in_userinfo_only: bool = False
+    # The `sub` userinfo answers with, when not the ID token's.
+    userinfo_subject: str | None = None
     grants: dict[str, Grant] = field(default_factory=dict)
+    access_tokens: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
         self.subject = "employee-0001"
@@ -58,6 +64,8 @@ class TestProvider:
         self.overrides = {}
         self.replay_last = False
         self.signing_key = None
+        self.email_in_userinfo_only = False
+        self.userinfo_subject = None
 
     def id_token(self, grant: Grant) -> str:
         now = int(time.time())
@@ -72,6 +80,8 @@ class TestProvider:
             "email_verified": True,
             "name": "Sam Doe",
         }
+        if self.email_in_userinfo_only:
+            del claims["email"], claims["email_verified"]
         claims.update(self.overrides)
         key = self.signing_key or self.key
         return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
@@ -85,6 +95,7 @@ class TestProvider:
                 "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token",
                 "jwks_uri": f"{self.issuer}/jwks",
+                "userinfo_endpoint": f"{self.issuer}/userinfo",
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
@@ -116,8 +127,13 @@ class TestProvider:
     async def token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        if scheme.lower() != "basic" or value != expected:
+        # RFC 6749 §2.3.1: both halves are form-urlencoded inside the Base64.
+        pair = base64.b64decode(value).decode() if scheme.lower() == "basic" else ":"
+        client_id, _, client_secret = pair.partition(":")
+        if (unquote_plus(client_id), unquote_plus(client_secret)) != (
+            self.client_id,
+            self.client_secret,
+        ):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         grant = self.grants.pop(str(form.get("code", "")), None)
         if grant is None or form.get("grant_type") != "authorization_code":
@@ -134,14 +150,28 @@ class TestProvider:
         else:
             id_token = self.id_token(grant)
             self.last_id_token = id_token
+        access_token = secrets.token_urlsafe(16)
+        self.access_tokens.add(access_token)
         return JSONResponse(
             {
-                "access_token": secrets.token_urlsafe(16),
+                "access_token": access_token,
                 "token_type": "Bearer",
                 "expires_in": 300,
                 "id_token": id_token,
             },
             headers={"Cache-Control": "no-store"},
+        )
+
+    async def userinfo(self, request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token not in self.access_tokens:
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        return JSONResponse(
+            {
+                "sub": self.userinfo_subject or self.subject,
+                "email": self.email,
+                "email_verified": True,
+            }
         )
 
     def app(self) -> Starlette:
@@ -151,6 +181,7 @@ class TestProvider:
                 Route("/jwks", self.jwks),
                 Route("/authorize", self.authorize),
                 Route("/token", self.token, methods=["POST"]),
+                Route("/userinfo", self.userinfo),
             ]
         )
 
