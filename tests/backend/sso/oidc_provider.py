@@ -55,6 +55,8 @@ class TestProvider:
     email_in_userinfo_only: bool = False
     # The `sub` userinfo answers with, when not the ID token's.
     userinfo_subject: str | None = None
+    # The one client authentication announced and accepted at the token endpoint.
+    client_auth_method: str = "client_secret_basic"
     grants: dict[str, Grant] = field(default_factory=dict)
     access_tokens: set[str] = field(default_factory=set)
 
@@ -66,6 +68,7 @@ class TestProvider:
         self.signing_key = None
         self.email_in_userinfo_only = False
         self.userinfo_subject = None
+        self.client_auth_method = "client_secret_basic"
 
     def id_token(self, grant: Grant) -> str:
         now = int(time.time())
@@ -100,6 +103,7 @@ class TestProvider:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported": [self.client_auth_method],
             }
         )
 
@@ -126,14 +130,15 @@ class TestProvider:
 
     async def token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        # RFC 6749 §2.3.1: both halves are form-urlencoded inside the Base64.
-        pair = base64.b64decode(value).decode() if scheme.lower() == "basic" else ":"
-        client_id, _, client_secret = pair.partition(":")
-        if (unquote_plus(client_id), unquote_plus(client_secret)) != (
-            self.client_id,
-            self.client_secret,
-        ):
+        if self.client_auth_method == "client_secret_post":
+            client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+        else:
+            scheme, _, value = request.headers.get("authorization", "").partition(" ")
+            # RFC 6749 §2.3.1: both halves are form-urlencoded inside the Base64.
+            pair = base64.b64decode(value).decode() if scheme.lower() == "basic" else ":"
+            raw_id, _, raw_secret = pair.partition(":")
+            client_id, client_secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         grant = self.grants.pop(str(form.get("code", "")), None)
         if grant is None or form.get("grant_type") != "authorization_code":

@@ -1,5 +1,6 @@
 """What a certified provider cannot be made to send: ID tokens wrong in one way, a userinfo
-answer about someone else, and the e-mail in the ID token itself.
+answer about someone else, the e-mail in the ID token itself, and a token endpoint strict
+about the one client authentication it announces (oidc-provider takes either).
 
 The hand-written provider (oidc_provider.py) serves them on 127.0.0.1.
 """
@@ -12,7 +13,9 @@ from joserfc.jwk import RSAKey
 from sqlmodel import select
 
 from backend.core.audit import AuditEntry
+from tests.backend.sso.conftest import sso_body
 from tests.backend.sso.oidc_provider import TestProvider
+from tests.conftest import Person
 
 
 def browser(app: FastAPI) -> httpx.AsyncClient:
@@ -56,6 +59,33 @@ class TestEmailInTheIdToken:
         response = await sign_in(app, configured)
         assert response.status_code == 302, response.text
         assert "tandem_session" in response.cookies
+
+
+class TestClientAuthentication:
+    async def test_the_method_the_provider_announces_is_used(
+        self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
+    ) -> None:
+        provider.client_auth_method = "client_secret_post"
+        response = await sign_in(app, configured)
+        assert response.status_code == 302, response.text
+        assert "tandem_session" in response.cookies
+
+    async def test_a_provider_without_basic_or_post_cannot_be_saved(
+        self,
+        client: httpx.AsyncClient,
+        admin: Person,
+        organisation: uuid.UUID,
+        provider: TestProvider,
+    ) -> None:
+        provider.client_auth_method = "private_key_jwt"
+        response = await client.put(
+            f"/api/organisations/{organisation}/sso",
+            json=sso_body(provider.issuer, provider.client_id, provider.client_secret),
+            headers=admin.auth,
+        )
+        assert response.status_code == 422, response.text
+        message = response.json()["error"]["fields"]["issuer"]
+        assert "neither client_secret_basic nor client_secret_post" in message
 
 
 class TestUserinfo:

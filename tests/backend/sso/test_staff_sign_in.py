@@ -157,6 +157,8 @@ class TestSignIn:
     async def test_client_secret_post_when_the_provider_offers_only_that(
         self, app: FastAPI, client: httpx.AsyncClient, admin: Person, organisation: uuid.UUID
     ) -> None:
+        # oidc-provider takes basic or post for either registration; the hand-written
+        # provider checks that the announced one is the one used.
         with NodeProvider(
             client_auth_methods=["client_secret_post"],
             registered_auth_method="client_secret_post",
