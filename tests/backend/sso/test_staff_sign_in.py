@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from joserfc.jwk import RSAKey
+from pydantic import ValidationError
 from sqlmodel import select
 
 from backend.auth.capabilities import Role
@@ -388,6 +389,14 @@ class TestConfiguration:
                 assert_refused(login, 400, "sso_provider_unavailable")
         finally:
             await production.state.db.dispose()
+
+    def test_the_development_setting_is_refused_in_production(
+        self, tmp_path: Path, database_url: str
+    ) -> None:
+        with pytest.raises(ValidationError, match="sso_allow_http_loopback is for development"):
+            make_settings(
+                tmp_path, database_url, environment="production", sso_allow_http_loopback=True
+            )
 
     async def test_only_admins_configure(
         self, app: FastAPI, client: httpx.AsyncClient, organisation: uuid.UUID, member: Person
