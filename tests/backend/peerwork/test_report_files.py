@@ -250,3 +250,8 @@ class TestDownloadLinks:
             assert len(rows) == 1 if "payroll" in link else len(rows) >= 1
         overview = await org.client.get(f"/coordination/{org.id}")
         assert f"/api/organisations/{org.id}/payroll.xlsx?" in overview.text
+        reversed_period = await org.client.get(
+            f"/coordination/{org.id}/grant-report?starts_on=2030-03-31&ends_on=2030-03-01"
+        )
+        assert reversed_period.status_code == 422
+        assert "The period ends before it starts." in reversed_period.text
