@@ -85,7 +85,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed for the demo's choices.")] = 7,
 ) -> None:
     """Load the demo community (accounts in every role) through the service functions."""
-    from backend.demo import DEMO_PASSWORD, load_demo
+    from backend.demo.cast import DEMO_PASSWORD
+    from backend.demo.loader import load_demo
 
     settings = _settings()
     created = asyncio.run(load_demo(settings, seed=seed, only_if_empty=if_empty))

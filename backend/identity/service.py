@@ -1,7 +1,6 @@
 """Sealing identities, and opening them only with two officers (or break-glass, reviewed)."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -255,12 +254,6 @@ async def open_identity(
         details={"request": str(request.id)},
     )
     return vault.open(request.account_id, _box(row)), row.updated_at, request.account_id
-
-
-@dataclass(frozen=True)
-class UnsealView:
-    request: UnsealRequest
-    pseudonyms: dict[uuid.UUID, str]
 
 
 async def pseudonyms_of(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

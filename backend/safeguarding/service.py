@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth import service as auth_service
@@ -966,8 +966,3 @@ async def raise_duress_case(session: AsyncSession, account_id: uuid.UUID) -> Non
 async def officers(session: AsyncSession) -> list[uuid.UUID]:
     rows = await session.exec(select(RoleGrant.account_id).where(RoleGrant.role == "safeguarding"))
     return list(dict.fromkeys(rows.all()))
-
-
-async def count_open_cases(session: AsyncSession) -> int:
-    statement = select(func.count()).where(col(SafetyCase.status).in_(case_rules.OPEN_STATUSES))
-    return int((await session.exec(statement)).one())

@@ -3,6 +3,7 @@
 import io
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import segno
@@ -14,7 +15,7 @@ from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor
 from backend.auth.models import Account
 from backend.core.dependencies import DbSession, WriteDbSession
-from backend.core.errors import InvalidInput, NotFound, TandemError
+from backend.core.errors import InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.identity.dependencies import VaultDep
 from backend.membership import access as membership_access
@@ -51,7 +52,7 @@ from backend.membership.schemas import (
 from backend.mentoring import service as mentoring_service
 from backend.room import rooms as room_rooms
 from backend.web.dependencies import FormData
-from backend.web.forms import validated
+from backend.web.forms import field_first, message_only, submit, validated
 from backend.web.render import N_, page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -133,7 +134,7 @@ async def my_path(request: Request, actor: SelfActor, session: DbSession) -> Res
 async def sign(
     request: Request, kind: AgreementKind, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def sign_it() -> Response:
         await status_service.sign_agreement(
             session,
             account_id=actor.account.id,
@@ -141,17 +142,16 @@ async def sign(
             version=int(form.get("version") or 0),
             language=form.get("language") or "en",
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _path_page(
-            request, actor, session, status_code=exc.status_code, error=exc.message
-        )
-    return see_other("/membership?signed=1")
+        return see_other("/membership?signed=1")
+
+    return await submit(
+        session, sign_it, partial(_path_page, request, actor, session), shown=message_only
+    )
 
 
 @router.post("/applications")
 async def apply(request: Request, actor: Applicant, session: DbSession, form: FormData) -> Response:
-    try:
+    async def submit_it() -> Response:
         body = validated(ApplicationIn, motivation=form.get("motivation"))
         await application_service.submit_application(
             session,
@@ -159,12 +159,11 @@ async def apply(request: Request, actor: Applicant, session: DbSession, form: Fo
             motivation=body.motivation,
             working_group_ids=body.working_group_ids,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _path_page(
-            request, actor, session, status_code=exc.status_code, error=exc.message
-        )
-    return see_other("/membership?applied=1")
+        return see_other("/membership?applied=1")
+
+    return await submit(
+        session, submit_it, partial(_path_page, request, actor, session), shown=message_only
+    )
 
 
 @router.post("/applications/{application_id}/withdraw")
@@ -225,7 +224,8 @@ async def refer(
     form: FormData,
 ) -> Response:
     org = form.get("organisation_id") or None
-    try:
+
+    async def refer_her() -> Response:
         body = validated(ReferralIn, organisation_id=org, note=form.get("note"))
         referral, code = await referral_service.create_referral(
             session,
@@ -236,28 +236,16 @@ async def refer(
             organisation_id=body.organisation_id,
             note=body.note,
         )
-    except TandemError as exc:
-        await session.rollback()
+        # The code is shown once, on this page: no redirect.
+        return await referrals_page(code=code, expires_at=referral.expires_at)
+
+    async def referrals_page(**shown: Any) -> Response:
         rows = await referral_service.list_my_referrals(session, actor.account.id)
         return page(
-            request,
-            "referrals.html",
-            actor=actor,
-            title=N_("Invite someone"),
-            rows=rows,
-            status_code=exc.status_code,
-            error=exc.message,
+            request, "referrals.html", actor=actor, title=N_("Invite someone"), rows=rows, **shown
         )
-    rows = await referral_service.list_my_referrals(session, actor.account.id)
-    return page(
-        request,
-        "referrals.html",
-        actor=actor,
-        title=N_("Invite someone"),
-        rows=rows,
-        code=code,
-        expires_at=referral.expires_at,
-    )
+
+    return await submit(session, refer_her, referrals_page, shown=message_only)
 
 
 # ---------------------------------------------------------------- Roots
@@ -338,7 +326,8 @@ async def cast_ballot(
         for key, value in form.pairs
         if key.startswith("note-") and value.strip()
     }
-    try:
+
+    async def cast() -> Response:
         body = validated(BallotIn, choice=form.get("choice") or None, notes=notes)
         await vote_service.cast_ballot(
             session,
@@ -348,17 +337,14 @@ async def cast_ballot(
             notes=body.notes,
             context=context,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _vote_page(
-            request,
-            actor,
-            session,
-            vote_id,
-            status_code=exc.status_code,
-            error=exc.fields.get("choice", exc.message) if exc.fields else exc.message,
-        )
-    return see_other(f"/votes/{vote_id}?saved=1")
+        return see_other(f"/votes/{vote_id}?saved=1")
+
+    return await submit(
+        session,
+        cast,
+        partial(_vote_page, request, actor, session, vote_id),
+        shown=field_first("choice"),
+    )
 
 
 @router.post("/votes/{vote_id}/recusal")
@@ -370,7 +356,7 @@ async def recuse(
     context: CloseContextDep,
     form: FormData,
 ) -> Response:
-    try:
+    async def step_back() -> Response:
         body = validated(RecuseIn, reason=form.text("reason"))
         await vote_service.recuse(
             session,
@@ -379,17 +365,14 @@ async def recuse(
             reason=body.reason,
             context=context,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _vote_page(
-            request,
-            actor,
-            session,
-            vote_id,
-            status_code=exc.status_code,
-            error=exc.fields.get("reason", exc.message) if exc.fields else exc.message,
-        )
-    return see_other(f"/votes/{vote_id}")
+        return see_other(f"/votes/{vote_id}")
+
+    return await submit(
+        session,
+        step_back,
+        partial(_vote_page, request, actor, session, vote_id),
+        shown=field_first("reason"),
+    )
 
 
 async def _application_page(
@@ -439,7 +422,7 @@ async def assign_interviewers(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def assign() -> Response:
         ids = []
         for name in [n.strip() for n in form.get("pseudonyms").split(",") if n.strip()]:
             account = await auth_service.get_account_by_pseudonym(session, name)
@@ -456,17 +439,14 @@ async def assign_interviewers(
             application_id=application_id,
             interviewer_ids=ids,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _application_page(
-            request,
-            actor,
-            session,
-            application_id,
-            status_code=exc.status_code,
-            error=exc.message,
-        )
-    return see_other(f"/applications/{application_id}")
+        return see_other(f"/applications/{application_id}")
+
+    return await submit(
+        session,
+        assign,
+        partial(_application_page, request, actor, session, application_id),
+        shown=message_only,
+    )
 
 
 @router.post("/applications/{application_id}/report")
@@ -478,7 +458,8 @@ async def write_report(
     form: FormData,
 ) -> Response:
     criteria = await agreement_service.list_criteria(session)
-    try:
+
+    async def write() -> Response:
         body = validated(
             ReportIn,
             summary=form.text("summary"),
@@ -498,19 +479,15 @@ async def write_report(
             summary=body.summary,
             assessments=[(a.criterion_id, a.assessment, a.comment) for a in body.assessments],
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _application_page(
-            request,
-            actor,
-            session,
-            application_id,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-            values=dict(form.pairs),
-        )
-    return see_other(f"/applications/{application_id}?saved=1")
+        return see_other(f"/applications/{application_id}?saved=1")
+
+    return await submit(
+        session,
+        write,
+        partial(
+            _application_page, request, actor, session, application_id, values=dict(form.pairs)
+        ),
+    )
 
 
 @router.post("/applications/{application_id}/vote")
@@ -522,8 +499,12 @@ async def open_vote(
     form: FormData,
 ) -> Response:
     days = form.get("days")
-    try:
-        deadline = utc_now() + timedelta(days=int(days)) if days else None
+
+    async def open_it() -> Response:
+        try:
+            deadline = utc_now() + timedelta(days=int(days)) if days else None
+        except ValueError as exc:
+            raise InvalidInput("Give a number of days.") from exc
         body = validated(OpenVoteIn, deadline=deadline)
         vote = await vote_service.open_vote(
             session,
@@ -531,26 +512,14 @@ async def open_vote(
             application_id=application_id,
             deadline=body.deadline,
         )
-    except ValueError:
-        return await _application_page(
-            request,
-            actor,
-            session,
-            application_id,
-            status_code=422,
-            error="Give a number of days.",
-        )
-    except TandemError as exc:
-        await session.rollback()
-        return await _application_page(
-            request,
-            actor,
-            session,
-            application_id,
-            status_code=exc.status_code,
-            error=exc.message,
-        )
-    return see_other(f"/votes/{vote.id}")
+        return see_other(f"/votes/{vote.id}")
+
+    return await submit(
+        session,
+        open_it,
+        partial(_application_page, request, actor, session, application_id),
+        shown=message_only,
+    )
 
 
 # ---------------------------------------------------------------- admin
@@ -599,29 +568,21 @@ async def admin(request: Request, actor: SelfActor, session: DbSession) -> Respo
 async def update_rules(
     request: Request, actor: SettingsEditor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def save() -> Response:
         body = validated(RulesIn, **{name: form.get(name) or None for name, _ in RULE_FIELDS})
         await membership_settings.update_rules(
             session, actor_id=actor.account.id, changes=body.model_dump(exclude_none=True)
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _admin_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/admin?saved=1")
+        return see_other("/admin?saved=1")
+
+    return await submit(session, save, partial(_admin_page, request, actor, session))
 
 
 @router.post("/admin/agreements")
 async def publish_agreement(
     request: Request, actor: AgreementEditor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def publish() -> Response:
         body = validated(
             AgreementIn,
             kind=form.get("kind") or None,
@@ -639,24 +600,16 @@ async def publish_agreement(
             body=body.body,
             version=body.version,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _admin_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/admin?saved=1#agreements")
+        return see_other("/admin?saved=1#agreements")
+
+    return await submit(session, publish, partial(_admin_page, request, actor, session))
 
 
 @router.post("/admin/criteria")
 async def add_criterion(
     request: Request, actor: SettingsEditor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def add() -> Response:
         body = validated(
             CriterionIn, title=form.text("title"), description=form.text("description")
         )
@@ -667,17 +620,9 @@ async def add_criterion(
             description=body.description,
             position=body.position,
         )
-    except TandemError as exc:
-        await session.rollback()
-        return await _admin_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status_code,
-            error=exc.message,
-            fields=exc.fields,
-        )
-    return see_other("/admin?saved=1#criteria")
+        return see_other("/admin?saved=1#criteria")
+
+    return await submit(session, add, partial(_admin_page, request, actor, session))
 
 
 @router.post("/admin/criteria/{criterion_id}/archive")

@@ -3,6 +3,7 @@
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,7 +40,7 @@ from backend.peerwork.schemas import (
     WindowSchema,
 )
 from backend.web.dependencies import FormData
-from backend.web.forms import validated
+from backend.web.forms import submit, validated
 from backend.web.i18n import zone
 from backend.web.render import N_, page, see_other
 
@@ -165,19 +166,12 @@ async def work(
     return await _work_page(request, actor, session, week)
 
 
-async def _refused(
-    request: Request, actor: Actor, session: DbSession, exc: TandemError, form: FormData
+async def _work_page_again(
+    request: Request, actor: Actor, session: DbSession, form: FormData, **shown: Any
 ) -> Response:
-    await session.rollback()
     week = form.get("week")
     return await _work_page(
-        request,
-        actor,
-        session,
-        date.fromisoformat(week) if week else None,
-        status_code=exc.status_code,
-        error=exc.message,
-        fields=exc.fields,
+        request, actor, session, date.fromisoformat(week) if week else None, **shown
     )
 
 
@@ -190,7 +184,8 @@ async def confirm_hours(
     form: FormData,
 ) -> Response:
     tz = actor.account.time_zone
-    try:
+
+    async def confirm() -> Response:
         assignment, _roster = await access.access_own_assignment(
             session, actor.grants, actor.account.id, assignment_id
         )
@@ -205,9 +200,9 @@ async def confirm_hours(
             actual_start=body.actual_start,
             actual_end=body.actual_end,
         )
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other(f"/work?week={form.get('week')}&saved=1")
+        return see_other(f"/work?week={form.get('week')}&saved=1")
+
+    return await submit(session, confirm, partial(_work_page_again, request, actor, session, form))
 
 
 @router.post("/work/assignments/{assignment_id}/debrief")
@@ -218,7 +213,7 @@ async def debrief(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def tell() -> Response:
         assignment, _roster = await access.access_own_assignment(
             session, actor.grants, actor.account.id, assignment_id
         )
@@ -230,9 +225,9 @@ async def debrief(
             wants_to_talk=form.get("wants_to_talk") == "yes",
         )
         await debrief_service.submit_debrief(session, assignment=assignment, **body.model_dump())
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other(f"/work?week={form.get('week')}&saved=1")
+        return see_other(f"/work?week={form.get('week')}&saved=1")
+
+    return await submit(session, tell, partial(_work_page_again, request, actor, session, form))
 
 
 @router.post("/work/invitations/{worker_id}/{answer}")
@@ -245,7 +240,8 @@ async def answer_invitation(
     form: FormData,
 ) -> Response:
     """She accepts (with the name she wants the organisation to see) or declines."""
-    try:
+
+    async def answer_it() -> Response:
         worker = await access.access_invitation(session, actor.account.id, worker_id)
         shared = None
         if answer == "accept":
@@ -258,16 +254,18 @@ async def answer_invitation(
             accept=answer == "accept",
             shared_name=shared.shared_name if shared else None,
         )
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other("/work?saved=1")
+        return see_other("/work?saved=1")
+
+    return await submit(
+        session, answer_it, partial(_work_page_again, request, actor, session, form)
+    )
 
 
 @router.post("/work/swaps")
 async def propose_swap(
     request: Request, actor: SelfActor, session: DbSession, form: FormData
 ) -> Response:
-    try:
+    async def propose() -> Response:
         body = validated(
             SwapIn, assignment_id=form.get("assignment_id"), to_account_id=form.get("to")
         )
@@ -277,9 +275,9 @@ async def propose_swap(
         await swap_service.propose_swap(
             session, assignment=assignment, roster_row=roster, to_account_id=body.to_account_id
         )
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other(f"/work?week={form.get('week')}&saved=1")
+        return see_other(f"/work?week={form.get('week')}&saved=1")
+
+    return await submit(session, propose, partial(_work_page_again, request, actor, session, form))
 
 
 @router.post("/work/swaps/{swap_id}/{answer}")
@@ -291,7 +289,7 @@ async def answer_swap(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def answer_it() -> Response:
         swap = await access.access_swap(session, actor.grants, actor.account.id, swap_id)
         if answer in ("accept", "decline"):
             await swap_service.answer_swap(
@@ -310,9 +308,11 @@ async def answer_swap(
             )
         else:
             raise InvalidInput("Unknown answer.")
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other(safe_back(form.get("back")))
+        return see_other(safe_back(form.get("back")))
+
+    return await submit(
+        session, answer_it, partial(_work_page_again, request, actor, session, form)
+    )
 
 
 def safe_back(target: str) -> str:
@@ -327,7 +327,7 @@ async def set_availability(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def save() -> Response:
         await access.access_organisation(session, actor.grants, organisation_id, *TEAM)
         windows = []
         for weekday in range(7):
@@ -363,9 +363,9 @@ async def set_availability(
                 for e in exceptions
             ],
         )
-    except TandemError as exc:
-        return await _refused(request, actor, session, exc, form)
-    return see_other("/work?saved=1#availability")
+        return see_other("/work?saved=1#availability")
+
+    return await submit(session, save, partial(_work_page_again, request, actor, session, form))
 
 
 @router.post("/work/calendar", response_class=HTMLResponse)
@@ -460,27 +460,6 @@ async def organisation(
     return await _organisation_page(request, actor, session, organisation_id)
 
 
-async def _org_refused(
-    request: Request,
-    actor: Actor,
-    session: DbSession,
-    organisation_id: uuid.UUID,
-    exc: TandemError,
-    form: FormData,
-) -> Response:
-    await session.rollback()
-    return await _organisation_page(
-        request,
-        actor,
-        session,
-        organisation_id,
-        status_code=exc.status_code,
-        error=exc.message,
-        fields=exc.fields,
-        values=dict(form.pairs),
-    )
-
-
 @router.post("/coordination/{organisation_id}/workers")
 async def invite_worker(
     request: Request,
@@ -489,7 +468,7 @@ async def invite_worker(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def invite() -> Response:
         await access.access_organisation(session, actor.grants, organisation_id, ONBOARD)
         body = validated(InviteIn, pseudonym=form.text("pseudonym"))
         await onboarding_service.invite_worker(
@@ -498,9 +477,15 @@ async def invite_worker(
             organisation_id=organisation_id,
             pseudonym=body.pseudonym,
         )
-    except TandemError as exc:
-        return await _org_refused(request, actor, session, organisation_id, exc, form)
-    return see_other(f"/coordination/{organisation_id}?saved=1#workers")
+        return see_other(f"/coordination/{organisation_id}?saved=1#workers")
+
+    return await submit(
+        session,
+        invite,
+        partial(
+            _organisation_page, request, actor, session, organisation_id, values=dict(form.pairs)
+        ),
+    )
 
 
 @router.post("/coordination/{organisation_id}/shift-types")
@@ -511,7 +496,7 @@ async def create_shift_type(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    try:
+    async def create() -> Response:
         await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
         body = validated(
             ShiftTypeIn,
@@ -525,9 +510,15 @@ async def create_shift_type(
             organisation_id=organisation_id,
             **body.model_dump(),
         )
-    except TandemError as exc:
-        return await _org_refused(request, actor, session, organisation_id, exc, form)
-    return see_other(f"/coordination/{organisation_id}?saved=1#shift-types")
+        return see_other(f"/coordination/{organisation_id}?saved=1#shift-types")
+
+    return await submit(
+        session,
+        create,
+        partial(
+            _organisation_page, request, actor, session, organisation_id, values=dict(form.pairs)
+        ),
+    )
 
 
 @router.post("/coordination/{organisation_id}/shifts")
@@ -539,13 +530,19 @@ async def create_shifts(
     form: FormData,
 ) -> Response:
     tz = actor.account.time_zone
-    try:
+
+    async def create() -> Response:
         await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
         start = _local(form.get("day"), form.get("starts"), tz)
         end = _local(form.get("day"), form.get("ends"), tz)
         if end <= start:
             end += timedelta(days=1)
-        repeat = max(1, min(int(form.get("repeat") or 1), 35))
+        try:
+            repeat = max(1, min(int(form.get("repeat") or 1), 35))
+        except ValueError as exc:
+            raise InvalidInput(
+                "Some fields need attention.", fields={"repeat": "Give a number."}
+            ) from exc
         shifts = []
         for n in range(repeat):
             body = validated(
@@ -561,18 +558,15 @@ async def create_shifts(
         await shift_service.create_shifts(
             session, actor_id=actor.account.id, organisation_id=organisation_id, shifts=shifts
         )
-    except ValueError:
-        return await _org_refused(
-            request,
-            actor,
-            session,
-            organisation_id,
-            InvalidInput("Some fields need attention.", fields={"repeat": "Give a number."}),
-            form,
-        )
-    except TandemError as exc:
-        return await _org_refused(request, actor, session, organisation_id, exc, form)
-    return see_other(f"/coordination/{organisation_id}?saved=1#shifts")
+        return see_other(f"/coordination/{organisation_id}?saved=1#shifts")
+
+    return await submit(
+        session,
+        create,
+        partial(
+            _organisation_page, request, actor, session, organisation_id, values=dict(form.pairs)
+        ),
+    )
 
 
 @router.post("/coordination/{organisation_id}/rosters")
@@ -585,7 +579,7 @@ async def generate_roster(
     settings: AppSettings,
     form: FormData,
 ) -> Response:
-    try:
+    async def generate() -> Response:
         body = validated(
             RosterIn, starts_on=form.get("starts_on") or None, ends_on=form.get("ends_on") or None
         )
@@ -599,9 +593,15 @@ async def generate_roster(
             time_limit_seconds=settings.roster_time_limit_seconds,
             workers=settings.roster_search_workers,
         )
-    except TandemError as exc:
-        return await _org_refused(request, actor, session, organisation_id, exc, form)
-    return see_other(f"/rosters/{roster.id}")
+        return see_other(f"/rosters/{roster.id}")
+
+    return await submit(
+        session,
+        generate,
+        partial(
+            _organisation_page, request, actor, session, organisation_id, values=dict(form.pairs)
+        ),
+    )
 
 
 async def _roster_page(
@@ -669,18 +669,19 @@ async def add_assignment(
     """A hand edit; a broken rule is shown on the shift it concerns, in place."""
     found = await access.access_roster(session, actor.grants, roster_id, SCHEDULE, lock=True)
     shift_id = form.get("shift_id")
-    try:
+
+    async def assign() -> Response:
         who = form.text("who").casefold()
         team = await peerwork_views.team_of(session, found.organisation_id)
         pros = await peerwork_views.list_professionals(session, found.organisation_id)
-        chosen = [(a, "peer") for a, n in team if n.casefold() == who] + [
+        named = [(a, "peer") for a, n in team if n.casefold() == who] + [
             (a, "professional") for a, n in pros if n.casefold() == who
         ]
-        if not chosen:
+        if not named:
             raise InvalidInput(
                 "Nobody in this team has this name.", fields={"who": "Choose a name from the list."}
             )
-        account_id, role = chosen[0]
+        account_id, role = named[0]
         body = validated(AssignmentIn, shift_id=shift_id, account_id=account_id, role=role)
         await roster_service.add_assignment(
             session,
@@ -690,23 +691,25 @@ async def add_assignment(
             account_id=body.account_id,
             role=AssignmentRole(body.role),
         )
-    except TandemError as exc:
-        await session.rollback()
-        found = await access.access_roster(session, actor.grants, roster_id, SCHEDULE)
-        codes = (exc.fields.get("reasons") or "").split(",") if exc.fields else []
-        return await _roster_page(
-            request,
-            actor,
-            session,
-            found,
-            status_code=exc.status_code,
-            edit_error={
+        return see_other(f"/rosters/{roster_id}#shift-{shift_id}")
+
+    def on_the_shift(refusal: TandemError) -> dict[str, Any]:
+        codes = (refusal.fields.get("reasons") or "").split(",") if refusal.fields else []
+        return {
+            "status_code": refusal.status_code,
+            "edit_error": {
                 "shift_id": shift_id,
-                "message": exc.message,
+                "message": refusal.message,
                 "reasons": [c for c in codes if c],
             },
-        )
-    return see_other(f"/rosters/{roster_id}#shift-{shift_id}")
+        }
+
+    async def roster_page(**shown: Any) -> Response:
+        # The rollback ended the lock and expired the row: read it again, unlocked.
+        again = await access.access_roster(session, actor.grants, roster_id, SCHEDULE)
+        return await _roster_page(request, actor, session, again, **shown)
+
+    return await submit(session, assign, roster_page, shown=on_the_shift)
 
 
 @router.post("/rosters/{roster_id}/assignments/{assignment_id}/remove")

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO / "bench" / "results"
 BIN = Path(sys.executable).parent
 PSEUDONYM = "Amara"
-PASSWORD = "tandem-demo-walk"  # every demo account's password (backend/demo.py)
+PASSWORD = "tandem-demo-walk"  # every demo account's password (backend/demo/cast.py)
 ENDPOINT = "/api/me"
 
 TARGET_RATIO = 0.5

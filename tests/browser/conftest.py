@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from backend.core.config import Settings
-from backend.demo import load_demo
+from backend.demo.loader import load_demo
 from backend.main import create_app
 from tests.conftest import DatabaseFactory, make_settings
 

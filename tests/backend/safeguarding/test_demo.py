@@ -5,7 +5,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend.demo import DEMO_PASSWORD, load_demo
+from backend.demo.cast import DEMO_PASSWORD
+from backend.demo.loader import load_demo
 
 
 async def login(client: httpx.AsyncClient, pseudonym: str) -> dict[str, str]:

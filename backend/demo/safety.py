@@ -1,0 +1,96 @@
+"""The demo's safety story: reports, a confirmed infiltration, a restriction."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.auth.dependencies import Actor
+from backend.auth.models import Account
+from backend.safeguarding import service as safeguarding_service
+from moderation import restrictions as restrictions_policy
+from moderation.cases import Decision
+from moderation.reports import ReportKind, TargetKind
+
+
+async def demo_safety(
+    session: AsyncSession,
+    actors: dict[str, Actor],
+    accounts: dict[str, Account],
+    circle_id: uuid.UUID,
+) -> None:
+    """Reports at every stage, a restricted account, a confirmed infiltration."""
+    account_target = safeguarding_service.ReportTarget
+    # Received, nobody on it yet.
+    await safeguarding_service.file_report(
+        session,
+        actors["Bea"],
+        kind=ReportKind.SPAM,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Efe"].id),
+        description="Sends the same advert to everyone.",
+        immediate_danger=False,
+    )
+    # In review with Selin; an interim restriction on Ivy while it is examined.
+    await safeguarding_service.file_report(
+        session,
+        actors["Hana"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Ivy"].id),
+        description="Keeps commenting on what I wear after the group.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    ivy_case = next(i.case for i in queue if i.case.target_account_id == accounts["Ivy"].id)
+    await safeguarding_service.assign_case(
+        session, actors["Noor"], ivy_case.id, officer_id=accounts["Selin"].id
+    )
+    await safeguarding_service.restrict_for_case(
+        session,
+        actors["Selin"],
+        ivy_case.id,
+        effects=restrictions_policy.INTERIM,
+        reason="While we listen to both sides.",
+        expires_at=datetime.now(UTC) + timedelta(days=14),
+    )
+    await safeguarding_service.add_note(
+        session, actors["Selin"], ivy_case.id, body="Call with Hana on Monday; then with Ivy."
+    )
+    # Closed with no action.
+    await safeguarding_service.file_report(
+        session,
+        actors["Aylin"],
+        kind=ReportKind.HARASSMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Dalia"].id),
+        description="She was cold to me at the drop-in.",
+        immediate_danger=False,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    dalia_case = next(i.case for i in queue if i.case.target_account_id == accounts["Dalia"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        dalia_case.id,
+        decision=Decision.NO_ACTION,
+        reason="A misunderstanding about a shared taxi; both are fine now.",
+    )
+    # Vera: reported by Lina, confirmed as an infiltrator. Her trust graph shows whom she
+    # interviewed (Dalia) and voted on (Esther's vote is still open, Farah was approved); the
+    # cascade is left for an officer to apply from the case page.
+    await safeguarding_service.file_report(
+        session,
+        actors["Lina"],
+        kind=ReportKind.RECRUITMENT,
+        target=account_target(TargetKind.ACCOUNT, account_id=accounts["Vera"].id),
+        description="Offered me cleaning work in another city and asked where I sleep now.",
+        immediate_danger=True,
+    )
+    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    vera_case = next(i.case for i in queue if i.case.target_account_id == accounts["Vera"].id)
+    await safeguarding_service.decide_case(
+        session,
+        actors["Noor"],
+        vera_case.id,
+        decision=Decision.EXPULSION,
+        reason="Three newcomers described the same job offer and questions about addresses.",
+        infiltration_confirmed=True,
+    )
