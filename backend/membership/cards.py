@@ -188,7 +188,7 @@ async def revoke_cards_of(
     )
     revoked = 0
     for card in (await session.exec(statement)).all():
-        card.status = CardStatus.REVOKED.value
+        card.status = CardStatus.REVOKED
         card.revoked_at = utc_now()
         card.revoked_reason = reason
         session.add(card)
@@ -215,7 +215,7 @@ async def revoke_card(
         raise NotFound()
     if card.status == CardStatus.REVOKED:
         raise Conflict("This card is revoked already.")
-    card.status = CardStatus.REVOKED.value
+    card.status = CardStatus.REVOKED
     card.revoked_at = utc_now()
     card.revoked_reason = reason
     session.add(card)
@@ -236,7 +236,7 @@ async def remind_expiring_cards(session: AsyncSession) -> int:
     cards = (
         await session.exec(
             select(Card)
-            .where(Card.status == CardStatus.VALID.value)
+            .where(Card.status == CardStatus.VALID)
             .where(Card.expires_at > now)
             .where(Card.expires_at <= now + CARD_EXPIRY_NOTICE)
         )

@@ -97,7 +97,7 @@ async def spent_by_funding(
     statement = (
         select(Timesheet)
         .where(Timesheet.organisation_id == organisation_id)
-        .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+        .where(Timesheet.status == TimesheetStatus.APPROVED)
     )
     for sheet in (await session.exec(statement)).all():
         if sheet.funding_id is not None:
@@ -116,7 +116,7 @@ async def _approved_in(
         select(Timesheet)
         .join(Shift, col(Shift.id) == col(Timesheet.shift_id))
         .where(Timesheet.organisation_id == organisation_id)
-        .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+        .where(Timesheet.status == TimesheetStatus.APPROVED)
         .where(col(Shift.starts_at) >= start)
         .where(col(Shift.starts_at) < end)
     )
@@ -124,11 +124,11 @@ async def _approved_in(
 
 
 PAY_FORM = {
-    ContractKind.EMPLOYMENT.value: "wage",
-    ContractKind.PROJECT_CONTRACT.value: "wage",
-    ContractKind.INTERNSHIP.value: "wage",
-    ContractKind.REIMBURSED_VOLUNTEER.value: "reimbursement",
-    ContractKind.VOUCHERS.value: "vouchers",
+    ContractKind.EMPLOYMENT: "wage",
+    ContractKind.PROJECT_CONTRACT: "wage",
+    ContractKind.INTERNSHIP: "wage",
+    ContractKind.REIMBURSED_VOLUNTEER: "reimbursement",
+    ContractKind.VOUCHERS: "vouchers",
 }
 
 
@@ -290,7 +290,7 @@ async def grant_report(
         select(Assignment, Shift)
         .join(Shift, col(Shift.id) == col(Assignment.shift_id))
         .where(Assignment.organisation_id == organisation_id)
-        .where(Assignment.role == AssignmentRole.PEER.value)
+        .where(Assignment.role == AssignmentRole.PEER)
         .where(col(Shift.ends_at) >= utc_now())
     )
     upcoming = list((await session.exec(statement)).all())
@@ -300,7 +300,7 @@ async def grant_report(
             await session.exec(
                 select(Timesheet)
                 .where(Timesheet.organisation_id == organisation_id)
-                .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+                .where(Timesheet.status == TimesheetStatus.APPROVED)
             )
         ).all()
     }

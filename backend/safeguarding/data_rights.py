@@ -39,7 +39,7 @@ async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> A
         ],
         "decisions_about_me": [
             {
-                "decision": d.decision.value,
+                "decision": d.decision,
                 "reason": d.reason,
                 "decided_at": d.decided_at,
                 "appealed": d.appeal is not None,
@@ -49,14 +49,14 @@ async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> A
         ],
         "restrictions": [
             {
-                "effects": sorted(e.value for e in restriction_effects.parse(r.effects)),
+                "effects": sorted(restriction_effects.parse(r.effects)),
                 "reason": r.reason,
                 "from": r.applied_at,
                 "until": r.expires_at,
                 "lifted_at": r.lifted_at,
             }
             for r in restrictions
-            if restriction_effects.Effect.DURESS.value not in r.effects
+            if restriction_effects.Effect.DURESS not in r.effects
         ],
     }
 
@@ -70,9 +70,7 @@ async def erase_safeguarding(session: AsyncSession, erased: ErasureContext) -> N
         update(SafetyReport).where(col(SafetyReport.reporter_id) == me).values(reporter_id=None)
     )
     erased.count("reports_made", int(getattr(result, "rowcount", 0) or 0))
-    open_cases = select(SafetyCase.id).where(
-        col(SafetyCase.status).in_([s.value for s in case_rules.OPEN_STATUSES])
-    )
+    open_cases = select(SafetyCase.id).where(col(SafetyCase.status).in_(case_rules.OPEN_STATUSES))
     await session.exec(
         update(CaseEvidence)
         .where(col(CaseEvidence.author_id) == me)

@@ -421,8 +421,8 @@ async def _rules_out(session: DbSession) -> list[SignalRuleOut]:
     return [
         SignalRuleOut(
             id=rule.id,
-            kind=rule.kind.value,
-            severity=rule.severity.value,
+            kind=rule.kind,
+            severity=rule.severity,
             description=rule.description,
             enabled=rule.id not in disabled,
             default_enabled=rule.default_enabled,

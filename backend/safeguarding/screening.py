@@ -33,7 +33,7 @@ SEVERITY: dict[signals.Severity, Severity] = {
     signals.Severity.MEDIUM: Severity.MEDIUM,
     signals.Severity.HIGH: Severity.HIGH,
 }
-NEWCOMER_STATUSES = (MemberStatus.NEWCOMER.value,)
+NEWCOMER_STATUSES = (MemberStatus.NEWCOMER,)
 
 
 # Every stored message needs the switched-off rules, and admins change them rarely: each
@@ -97,7 +97,7 @@ async def _has_newcomer_reader(
         )
         .where(RoomMember.room_id == room_id)
         .where(RoomMember.account_id != author_id)
-        .where(RoomMember.state == MemberState.ACTIVE.value)
+        .where(RoomMember.state == MemberState.ACTIVE)
         .where(
             or_(
                 col(Membership.status).is_(None),
@@ -152,7 +152,7 @@ async def _activity_signals(
     """The author's private messages of the last week, as the activity rules read them."""
     now = utc_now()
     since = now - timedelta(days=7)
-    private = [k.value for k in PRIVATE_KINDS]
+    private = list(PRIVATE_KINDS)
     rows = await session.exec(
         select(RoomMessage.room_id, RoomMessage.body, RoomMessage.created_at)
         .join(Room, col(Room.id) == col(RoomMessage.room_id))

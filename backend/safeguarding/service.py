@@ -58,10 +58,8 @@ class ReportTarget:
 async def _open_case_for(
     session: AsyncSession, *, account_id: uuid.UUID | None, room_id: uuid.UUID | None
 ) -> SafetyCase | None:
-    statement = select(SafetyCase).where(
-        col(SafetyCase.status).in_([s.value for s in case_rules.OPEN_STATUSES])
-    )
-    statement = statement.where(SafetyCase.source != CaseSource.DURESS.value)
+    statement = select(SafetyCase).where(col(SafetyCase.status).in_(case_rules.OPEN_STATUSES))
+    statement = statement.where(SafetyCase.source != CaseSource.DURESS)
     if account_id is not None:
         statement = statement.where(SafetyCase.target_account_id == account_id)
     else:
@@ -85,10 +83,10 @@ async def open_or_join_case(
     case = await _open_case_for(session, account_id=account_id, room_id=room_id)
     if case is None:
         case = SafetyCase(
-            source=source.value,
+            source=source,
             target_account_id=account_id,
             target_room_id=room_id,
-            status=CaseStatus.OPEN.value,
+            status=CaseStatus.OPEN,
             urgent=urgent,
             severity=int(severity),
             opened_at=utc_now(),
@@ -156,8 +154,8 @@ async def file_report(
     report = SafetyReport(
         case_id=case.id,
         reporter_id=actor.account.id,
-        kind=kind.value,
-        target_kind=target.kind.value,
+        kind=kind,
+        target_kind=target.kind,
         immediate_danger=immediate_danger,
         description=description,
         created_at=now,
@@ -186,7 +184,7 @@ async def file_report(
         actor_id=None,
         action="safety.report_filed",
         subject=f"case:{case.id}",
-        details={"report": str(report.id), "kind": kind.value, "urgent": case.urgent},
+        details={"report": str(report.id), "kind": kind, "urgent": case.urgent},
     )
     return report
 
@@ -204,7 +202,7 @@ def reporter_status(case_status: CaseStatus) -> ReportStatus:
 
 async def _tell_reporters(session: AsyncSession, case: SafetyCase, before: CaseStatus) -> None:
     """When what reporters see of this case changes, each is told: the status, nothing more."""
-    now_seen = reporter_status(CaseStatus(case.status))
+    now_seen = reporter_status(case.status)
     if reporter_status(before) == now_seen:
         return
     reporters = await session.exec(
@@ -213,9 +211,7 @@ async def _tell_reporters(session: AsyncSession, case: SafetyCase, before: CaseS
         .where(col(SafetyReport.reporter_id).is_not(None))
     )
     for reporter_id in dict.fromkeys(r for r in reporters.all() if r is not None):
-        await producers.report_status_changed(
-            session, reporter_id=reporter_id, status=now_seen.value
-        )
+        await producers.report_status_changed(session, reporter_id=reporter_id, status=now_seen)
 
 
 @dataclass(frozen=True)
@@ -240,6 +236,7 @@ async def list_my_reports(session: AsyncSession, account_id: uuid.UUID) -> list[
             kind=report.kind,
             target_kind=report.target_kind,
             created_at=report.created_at,
+            # Already a member; sqlmodel types it as str next to an entity.
             status=reporter_status(CaseStatus(status)),
         )
         for report, status in (await session.exec(statement)).all()
@@ -354,7 +351,7 @@ async def triage_queue(
     severity, then age."""
     require_officer(actor)
     wanted = statuses if statuses is not None else case_rules.OPEN_STATUSES
-    statement = select(SafetyCase).where(col(SafetyCase.status).in_([s.value for s in wanted]))
+    statement = select(SafetyCase).where(col(SafetyCase.status).in_(wanted))
     cases = list((await session.exec(statement)).all())
     parties = await parties_of(session, cases)
     mine = [c for c in cases if not case_rules.has_conflict(actor.account.id, parties[c.id])]
@@ -396,7 +393,7 @@ async def assign_case(
     session: AsyncSession, actor: Actor, case_id: uuid.UUID, *, officer_id: uuid.UUID
 ) -> SafetyCase:
     case = await access_case(session, actor, case_id)
-    if CaseStatus(case.status) not in case_rules.OPEN_STATUSES:
+    if case.status not in case_rules.OPEN_STATUSES:
         raise Conflict("This case is closed.")
     grants = await auth_service.load_grants(session, officer_id)
     if not grants.can(Capability.SAFETY_REVIEW):
@@ -407,10 +404,10 @@ async def assign_case(
             "them by mentoring or referral). Choose another officer.",
             code="conflict_of_interest",
         )
-    before = CaseStatus(case.status)
+    before = case.status
     case.assigned_to = officer_id
-    if case.status == CaseStatus.OPEN.value:
-        case.status = CaseStatus.ASSIGNED.value
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.ASSIGNED
     session.add(case)
     await session.flush()
     await _tell_reporters(session, case, before)
@@ -592,7 +589,7 @@ async def apply_restriction(
         )
     await _recompute(session, account_id)
     await producers.restriction_applied(
-        session, account_id=account_id, restrictions=sorted(e.value for e in effects)
+        session, account_id=account_id, restrictions=sorted(effects)
     )
     await audit.record(
         session,
@@ -667,7 +664,7 @@ async def _tell_lifted(session: AsyncSession, restriction: Restriction) -> None:
     await producers.restriction_lifted(
         session,
         account_id=restriction.account_id,
-        restrictions=sorted(e.value for e in restriction_effects.parse(restriction.effects)),
+        restrictions=sorted(restriction_effects.parse(restriction.effects)),
     )
 
 
@@ -746,7 +743,7 @@ async def decide_case(
     infiltration_confirmed: bool = False,
 ) -> SafetyCase:
     case = await access_case(session, actor, case_id)
-    if case.status not in (CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value):
+    if case.status not in (CaseStatus.OPEN, CaseStatus.ASSIGNED):
         raise Conflict("This case is decided already.")
     try:
         chosen = case_rules.effects_for(decision, effects)
@@ -779,15 +776,13 @@ async def decide_case(
         )
         if decision is Decision.EXPULSION:
             await auth_service.log_out_everywhere(session, target)
-    before = CaseStatus(case.status)
-    case.decision = decision.value
+    before = case.status
+    case.decision = decision
     case.decision_reason = reason
     case.decided_by = actor.account.id
     case.decided_at = utc_now()
     case.infiltration_confirmed = infiltration_confirmed
-    case.status = (
-        CaseStatus.CLOSED.value if decision is Decision.NO_ACTION else CaseStatus.DECIDED.value
-    )
+    case.status = CaseStatus.CLOSED if decision is Decision.NO_ACTION else CaseStatus.DECIDED
     if decision is Decision.NO_ACTION:
         case.closed_at = case.decided_at
     session.add(case)
@@ -799,7 +794,7 @@ async def decide_case(
         action="safety.case_decided",
         subject=f"case:{case.id}",
         details={
-            "decision": decision.value,
+            "decision": decision,
             "reason": reason,
             "infiltration_confirmed": infiltration_confirmed,
             "target": str(target) if target else None,
@@ -825,8 +820,8 @@ async def decisions_about_me(session: AsyncSession, account_id: uuid.UUID) -> li
         .join(CaseAppeal, col(CaseAppeal.case_id) == col(SafetyCase.id), isouter=True)
         .where(SafetyCase.target_account_id == account_id)
         .where(col(SafetyCase.decision).is_not(None))
-        .where(SafetyCase.decision != Decision.NO_ACTION.value)
-        .where(SafetyCase.source != CaseSource.DURESS.value)
+        .where(SafetyCase.decision != Decision.NO_ACTION)
+        .where(SafetyCase.source != CaseSource.DURESS)
         .order_by(col(SafetyCase.decided_at).desc())
     )
     found = []
@@ -836,11 +831,11 @@ async def decisions_about_me(session: AsyncSession, account_id: uuid.UUID) -> li
         found.append(
             DecisionAboutMe(
                 case_id=case.id,
-                decision=Decision(case.decision),
+                decision=case.decision,
                 reason=case.decision_reason or "",
                 decided_at=case.decided_at,
                 appeal=appeal,
-                can_appeal=appeal is None and case.status == CaseStatus.DECIDED.value,
+                can_appeal=appeal is None and case.status == CaseStatus.DECIDED,
             )
         )
     return found
@@ -854,8 +849,8 @@ async def file_appeal(
         raise NotFound()
     existing = (await session.exec(select(CaseAppeal).where(CaseAppeal.case_id == case.id))).first()
     refusal = case_rules.appeal_refusal(
-        status=CaseStatus(case.status),
-        decision=Decision(case.decision) if case.decision else None,
+        status=case.status,
+        decision=case.decision,
         appellant=actor.account.id,
         targets=frozenset({case.target_account_id}),
         already_appealed=existing is not None,
@@ -865,7 +860,7 @@ async def file_appeal(
     appeal = CaseAppeal(
         case_id=case.id, appellant_id=actor.account.id, statement=statement, filed_at=utc_now()
     )
-    case.status = CaseStatus.APPEALED.value
+    case.status = CaseStatus.APPEALED
     session.add_all([appeal, case])
     await session.flush()
     await audit.record(
@@ -885,7 +880,7 @@ async def decide_appeal(
     """Another officer decides. Overturning lifts the case's restrictions and suspension."""
     case = await access_case(session, actor, case_id)
     appeal = (await session.exec(select(CaseAppeal).where(CaseAppeal.case_id == case.id))).first()
-    if appeal is None or case.status != CaseStatus.APPEALED.value:
+    if appeal is None or case.status != CaseStatus.APPEALED:
         raise Conflict("There is no appeal waiting on this case.")
     refusal = case_rules.appeal_decider_refusal(
         actor.account.id, decided_by=case.decided_by, parties=await case_parties(session, case)
@@ -893,11 +888,11 @@ async def decide_appeal(
     if refusal is not None:
         raise Forbidden(refusal, code="appeal_decider_refused")
     now = utc_now()
-    appeal.outcome = outcome.value
+    appeal.outcome = outcome
     appeal.reason = reason
     appeal.decided_by = actor.account.id
     appeal.decided_at = now
-    case.status = CaseStatus.CLOSED.value
+    case.status = CaseStatus.CLOSED
     case.closed_at = now
     session.add_all([appeal, case])
     await session.flush()
@@ -919,7 +914,7 @@ async def decide_appeal(
         for restriction in active:
             await _tell_lifted(session, restriction)
         await _recompute(session, target)
-        if case.decision == Decision.SUSPENSION.value:
+        if case.decision == Decision.SUSPENSION:
             await status_service.change_status_by_safeguarding(
                 session,
                 officer_id=actor.account.id,
@@ -932,7 +927,7 @@ async def decide_appeal(
         actor_id=actor.account.id,
         action="safety.appeal_decided",
         subject=f"case:{case.id}",
-        details={"outcome": outcome.value, "reason": reason},
+        details={"outcome": outcome, "reason": reason},
     )
     return appeal
 
@@ -945,9 +940,9 @@ async def raise_duress_case(session: AsyncSession, account_id: uuid.UUID) -> Non
     person beside her can see."""
     # Its own case, never merged with reports about her: she is the one at risk here.
     case = SafetyCase(
-        source=CaseSource.DURESS.value,
+        source=CaseSource.DURESS,
         target_account_id=account_id,
-        status=CaseStatus.OPEN.value,
+        status=CaseStatus.OPEN,
         urgent=True,
         severity=int(Severity.CRITICAL),
         opened_at=utc_now(),

@@ -64,12 +64,12 @@ NOT_NOW = "This is not available right now."
 
 # What each kind of report means, in plain words (the codes are moderation's).
 REPORT_KINDS = {
-    ReportKind.HARASSMENT.value: N_("Someone is unkind, threatening or will not leave me alone"),
-    ReportKind.INFILTRATION.value: N_("I think this person is not who she says she is"),
-    ReportKind.RECRUITMENT.value: N_("Someone is offering work, travel, money or a place to stay"),
-    ReportKind.DOXXING.value: N_("Someone shares where a person lives or who she really is"),
-    ReportKind.SELF_HARM.value: N_("I am worried someone may hurt herself"),
-    ReportKind.SPAM.value: N_("Advertising or messages that do not belong here"),
+    ReportKind.HARASSMENT: N_("Someone is unkind, threatening or will not leave me alone"),
+    ReportKind.INFILTRATION: N_("I think this person is not who she says she is"),
+    ReportKind.RECRUITMENT: N_("Someone is offering work, travel, money or a place to stay"),
+    ReportKind.DOXXING: N_("Someone shares where a person lives or who she really is"),
+    ReportKind.SELF_HARM: N_("I am worried someone may hurt herself"),
+    ReportKind.SPAM: N_("Advertising or messages that do not belong here"),
 }
 
 
@@ -193,7 +193,7 @@ async def my_safety(session: DbSession, actor: Actor) -> dict[str, Any]:
         "decisions": [] if duress else await safeguarding_service.decisions_about_me(session, me),
         "duress_set": False if duress else await auth_service.has_duress_password(session, me),
         "openings": openings,
-        "effect_meaning": {e.value: m for e, m in EFFECT_MEANING.items()},
+        "effect_meaning": dict(EFFECT_MEANING),
     }
 
 
@@ -364,12 +364,12 @@ async def _case_page(
         case=found.case,
         graph=graph,
         drawing=draw_trust_graph(graph) if graph else None,
-        effects=sorted(e.value for e in SETTABLE),
-        interim=sorted(e.value for e in INTERIM),
-        decisions=[d.value for d in Decision],
+        effects=sorted(SETTABLE),
+        interim=sorted(INTERIM),
+        decisions=list(Decision),
         kinds=REPORT_KINDS,
         active_restrictions=[r for r in found.restrictions if r.lifted_at is None],
-        parse_effects=lambda text: sorted(e.value for e in restriction_effects.parse(text)),
+        parse_effects=lambda text: sorted(restriction_effects.parse(text)),
         edge_colours=EDGE_COLOURS,
         edge_words=EDGE_WORDS,
         effect_words=EFFECT_WORDS,
@@ -532,18 +532,18 @@ async def decide_appeal(
 # ---------------------------------------------------------------- the trust graph, drawn
 
 EDGE_COLOURS = {
-    EdgeKind.REFERRED.value: "#1f4e52",
-    EdgeKind.VOUCHED.value: "#6a3d9a",
-    EdgeKind.INTERVIEWED.value: "#b35900",
-    EdgeKind.VOTED.value: "#555555",
-    EdgeKind.MENTORED.value: "#1b5e20",
+    EdgeKind.REFERRED: "#1f4e52",
+    EdgeKind.VOUCHED: "#6a3d9a",
+    EdgeKind.INTERVIEWED: "#b35900",
+    EdgeKind.VOTED: "#555555",
+    EdgeKind.MENTORED: "#1b5e20",
 }
 EDGE_WORDS = {
-    EdgeKind.REFERRED.value: N_("referred"),
-    EdgeKind.VOUCHED.value: N_("vouched for"),
-    EdgeKind.INTERVIEWED.value: N_("interviewed"),
-    EdgeKind.VOTED.value: N_("voted on"),
-    EdgeKind.MENTORED.value: N_("mentored"),
+    EdgeKind.REFERRED: N_("referred"),
+    EdgeKind.VOUCHED: N_("vouched for"),
+    EdgeKind.INTERVIEWED: N_("interviewed"),
+    EdgeKind.VOTED: N_("voted on"),
+    EdgeKind.MENTORED: N_("mentored"),
 }
 
 
