@@ -7,7 +7,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.erasure import ErasureContext
-from backend.safeguarding import service
+from backend.safeguarding import decisions as decision_service
+from backend.safeguarding import reports as report_service
 from backend.safeguarding.models import (
     CaseAppeal,
     CaseEvidence,
@@ -23,8 +24,8 @@ from moderation import restrictions as restriction_effects
 async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> Any:
     """Reports she made (status only), decisions about her and the restrictions she had.
     Never who reported her; a duress alert is not hers to see either."""
-    reports = await service.list_my_reports(session, account_id)
-    decisions = await service.decisions_about_me(session, account_id)
+    reports = await report_service.list_my_reports(session, account_id)
+    decisions = await decision_service.decisions_about_me(session, account_id)
     restrictions = (
         await session.exec(
             select(Restriction)
