@@ -21,8 +21,8 @@ from backend.notification import push as notification_push
 from backend.realtime.broker import Broker, build_broker
 from backend.realtime.bus import BROKER
 from backend.room import screening as room_screening
+from backend.safeguarding import duress as duress_service
 from backend.safeguarding import screening as safeguarding_screening
-from backend.safeguarding import service as safeguarding_service
 
 
 @dataclass
@@ -84,7 +84,7 @@ def build_runtime(settings: Settings) -> Runtime:
             hashing,
             keys.secret,
             rate_limiter,
-            duress_alerts=[safeguarding_service.raise_duress_case],
+            duress_alerts=[duress_service.raise_duress_case],
         ),
         vault=Vault(keys),
         card_signer=CardSigner.load_or_create(settings.secret_key_file.parent / "card-keys.json"),

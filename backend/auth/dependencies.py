@@ -82,7 +82,7 @@ def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Actor]]
             raise Forbidden("You do not have permission to do this.", code="missing_capability")
         return actor
 
-    check.__name__ = f"require_{capability.value.replace(':', '_')}"
+    check.__name__ = f"require_{capability.replace(':', '_')}"
     return check
 
 

@@ -52,7 +52,7 @@ def me_from(
         time_zone=account.time_zone,
         created_at=account.created_at,
         roles=[RoleGrantPublic.model_validate(g) for g in role_grants],
-        capabilities=sorted(c.value for c in grants.capabilities),
+        capabilities=sorted(grants.capabilities),
         community_name=community_name,
     )
 

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.auth.capabilities import Role
+from backend.core.db import EnumText, UTCDateTime
 
 
 class Account(SQLModel, table=True):
@@ -59,7 +60,7 @@ class RoleGrant(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    role: str = Field(max_length=32)
+    role: Role = Field(sa_type=EnumText(Role, length=32))
     organisation_id: uuid.UUID | None = Field(
         default=None, foreign_key="organisation.id", index=True, ondelete="CASCADE"
     )

@@ -355,6 +355,7 @@ def grants_of(
     effects = restriction_effects.parse(restrictions)
     if duress:
         effects |= {Effect.DURESS}
+    # HeldRole reads the role as text (auth/lookup.py): parse it here.
     return grants_from_roles([(Role(g.role), g.organisation_id) for g in role_grants], effects)
 
 
@@ -547,12 +548,12 @@ async def grant_role(
 ) -> RoleGrant:
     if role in ORGANISATION_ROLES and organisation_id is None:
         raise InvalidInput(
-            f"The role {role.value} is held within an organisation: say which one.",
+            f"The role {role} is held within an organisation: say which one.",
             fields={"organisation_id": "Required for this role."},
         )
     if role not in ORGANISATION_ROLES and organisation_id is not None:
         raise InvalidInput(
-            f"The role {role.value} is held for the whole community, not an organisation.",
+            f"The role {role} is held for the whole community, not an organisation.",
             fields={"organisation_id": "Leave empty for this role."},
         )
     if await session.get(Account, account_id) is None:
@@ -561,7 +562,7 @@ async def grant_role(
         await session.exec(
             select(RoleGrant)
             .where(RoleGrant.account_id == account_id)
-            .where(RoleGrant.role == role.value)
+            .where(RoleGrant.role == role)
             .where(RoleGrant.organisation_id == organisation_id)
         )
     ).first()
@@ -569,7 +570,7 @@ async def grant_role(
         return existing
     grant = RoleGrant(
         account_id=account_id,
-        role=role.value,
+        role=role,
         organisation_id=organisation_id,
         granted_by=actor_id,
         granted_at=utc_now(),
@@ -586,7 +587,7 @@ async def grant_role(
         action="role.granted",
         subject=f"account:{account_id}",
         details={
-            "role": role.value,
+            "role": role,
             "organisation": str(organisation_id) if organisation_id else None,
         },
     )
@@ -625,9 +626,9 @@ async def set_community_roles(
     Used by domains whose state implies roles (a member's status), so the two never drift.
     """
     held = {
-        Role(g.role): g
+        g.role: g
         for g in await list_role_grants(session, account_id)
-        if g.organisation_id is None and Role(g.role) in managed
+        if g.organisation_id is None and g.role in managed
     }
     for role in wanted - held.keys():
         await grant_role(
@@ -640,7 +641,7 @@ async def set_community_roles(
             actor_id=actor_id,
             action="role.revoked",
             subject=f"account:{account_id}",
-            details={"role": role.value, "organisation": None},
+            details={"role": role, "organisation": None},
         )
     await session.flush()
 

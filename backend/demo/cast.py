@@ -27,19 +27,19 @@ HARBOUR = "Harbour Outreach"
 OPEN_DOOR = "Open Door Advice"
 
 RULES = {
-    ("community_rules", "en"): (
+    (AgreementKind.COMMUNITY_RULES, "en"): (
         "Community rules",
         "We listen without judging. What is said in a group stays in the group. We never "
         "share anyone's name, photo, address or contact. We call each other by pseudonyms. "
         "We ask before we help. We report anyone who tries to recruit, pressure or find a "
         "member.",
     ),
-    ("community_rules", "fr"): (
+    (AgreementKind.COMMUNITY_RULES, "fr"): (
         "Règles de la communauté",
         "Nous écoutons sans juger. Ce qui se dit dans un groupe reste dans le groupe. Nous ne "
         "partageons jamais le nom, la photo, l'adresse ou le contact de quiconque.",
     ),
-    ("active_member_rules", "en"): (
+    (AgreementKind.ACTIVE_MEMBER_RULES, "en"): (
         "Active member rules",
         "Active members welcome newcomers, take part in Roots meetings and votes, keep "
         "interview reports confidential, mentor when they can, and step aside from any vote "
@@ -117,7 +117,7 @@ FAMILY = ["Example", "Sample", "Placeholder", "Demo"]
 
 
 def describe(pseudonym: str, status: str, roles: list[tuple[Role, str | None]], note: str) -> str:
-    held = [r.value + (f"@{org}" if org else "") for r, org in roles]
+    held = [r + (f"@{org}" if org else "") for r, org in roles]
     # Staff who are not on the membership path are shown as staff, not as newcomers.
     shown = "staff" if status == MemberStatus.NEWCOMER and held else status
     return ", ".join([shown, *held]) + (f" — {note}" if note else "")
@@ -198,7 +198,7 @@ class Builder:
             await agreement_service.publish_agreement(
                 self.session,
                 admin_id=self.admin_id,
-                kind=AgreementKind(agreement),
+                kind=agreement,
                 language=language,
                 title=title,
                 body=body,

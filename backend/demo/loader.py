@@ -53,16 +53,16 @@ async def load_demo(
                 account_id = build.id(person.pseudonym)
                 membership = await status_service.load_membership(session, account_id)
                 grants = await auth_service.list_role_grants(session, account_id)
-                held = [
+                held: list[tuple[Role, str | None]] = [
                     (
-                        Role(g.role),
+                        g.role,
                         next(
                             (n for n, i in build.organisations.items() if i == g.organisation_id),
                             None,
                         ),
                     )
                     for g in grants
-                    if Role(g.role) not in (Role.MEMBER, Role.ACTIVE_MEMBER)
+                    if g.role not in (Role.MEMBER, Role.ACTIVE_MEMBER)
                 ]
                 listing.append(
                     (

@@ -7,7 +7,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.dependencies import Actor
 from backend.auth.models import Account
-from backend.safeguarding import service as safeguarding_service
+from backend.safeguarding import cases as case_service
+from backend.safeguarding import decisions as decision_service
+from backend.safeguarding import reports as report_service
+from backend.safeguarding import restrictions as restriction_service
 from moderation import restrictions as restrictions_policy
 from moderation.cases import Decision
 from moderation.reports import ReportKind, TargetKind
@@ -20,9 +23,9 @@ async def demo_safety(
     circle_id: uuid.UUID,
 ) -> None:
     """Reports at every stage, a restricted account, a confirmed infiltration."""
-    account_target = safeguarding_service.ReportTarget
+    account_target = report_service.ReportTarget
     # Received, nobody on it yet.
-    await safeguarding_service.file_report(
+    await report_service.file_report(
         session,
         actors["Bea"],
         kind=ReportKind.SPAM,
@@ -31,7 +34,7 @@ async def demo_safety(
         immediate_danger=False,
     )
     # In review with Selin; an interim restriction on Ivy while it is examined.
-    await safeguarding_service.file_report(
+    await report_service.file_report(
         session,
         actors["Hana"],
         kind=ReportKind.HARASSMENT,
@@ -39,12 +42,12 @@ async def demo_safety(
         description="Keeps commenting on what I wear after the group.",
         immediate_danger=False,
     )
-    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    queue = await case_service.triage_queue(session, actors["Noor"])
     ivy_case = next(i.case for i in queue if i.case.target_account_id == accounts["Ivy"].id)
-    await safeguarding_service.assign_case(
+    await case_service.assign_case(
         session, actors["Noor"], ivy_case.id, officer_id=accounts["Selin"].id
     )
-    await safeguarding_service.restrict_for_case(
+    await restriction_service.restrict_for_case(
         session,
         actors["Selin"],
         ivy_case.id,
@@ -52,11 +55,11 @@ async def demo_safety(
         reason="While we listen to both sides.",
         expires_at=datetime.now(UTC) + timedelta(days=14),
     )
-    await safeguarding_service.add_note(
+    await case_service.add_note(
         session, actors["Selin"], ivy_case.id, body="Call with Hana on Monday; then with Ivy."
     )
     # Closed with no action.
-    await safeguarding_service.file_report(
+    await report_service.file_report(
         session,
         actors["Aylin"],
         kind=ReportKind.HARASSMENT,
@@ -64,9 +67,9 @@ async def demo_safety(
         description="She was cold to me at the drop-in.",
         immediate_danger=False,
     )
-    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    queue = await case_service.triage_queue(session, actors["Noor"])
     dalia_case = next(i.case for i in queue if i.case.target_account_id == accounts["Dalia"].id)
-    await safeguarding_service.decide_case(
+    await decision_service.decide_case(
         session,
         actors["Noor"],
         dalia_case.id,
@@ -76,7 +79,7 @@ async def demo_safety(
     # Vera: reported by Lina, confirmed as an infiltrator. Her trust graph shows whom she
     # interviewed (Dalia) and voted on (Esther's vote is still open, Farah was approved); the
     # cascade is left for an officer to apply from the case page.
-    await safeguarding_service.file_report(
+    await report_service.file_report(
         session,
         actors["Lina"],
         kind=ReportKind.RECRUITMENT,
@@ -84,9 +87,9 @@ async def demo_safety(
         description="Offered me cleaning work in another city and asked where I sleep now.",
         immediate_danger=True,
     )
-    queue = await safeguarding_service.triage_queue(session, actors["Noor"])
+    queue = await case_service.triage_queue(session, actors["Noor"])
     vera_case = next(i.case for i in queue if i.case.target_account_id == accounts["Vera"].id)
-    await safeguarding_service.decide_case(
+    await decision_service.decide_case(
         session,
         actors["Noor"],
         vera_case.id,

@@ -35,7 +35,7 @@ def _public(
         account_pseudonym=name(request.account_id) or "",
         requested_by=name(request.requested_by) or "",
         reason=request.reason,
-        status=UnsealStatus(request.status),
+        status=request.status,
         created_at=request.created_at,
         decided_by=name(request.decided_by),
         decided_at=request.decided_at,

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
 
 
 class SealedIdentity(SQLModel, table=True):
@@ -36,7 +36,7 @@ class UnsealRequest(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     requested_by: uuid.UUID = Field(foreign_key="account.id", index=True)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(max_length=16, index=True)
+    status: UnsealStatus = Field(index=True, sa_type=EnumText(UnsealStatus, length=16))
     created_at: datetime = Field(sa_type=UTCDateTime)
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

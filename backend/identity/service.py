@@ -19,7 +19,7 @@ from backend.identity.models import (
 )
 from backend.identity.vault import SealedBox, Vault
 
-OPEN_STATUSES = (UnsealStatus.APPROVED.value, UnsealStatus.EMERGENCY.value)
+OPEN_STATUSES = (UnsealStatus.APPROVED, UnsealStatus.EMERGENCY)
 
 
 def _box(row: SealedIdentity) -> SealedBox:
@@ -137,7 +137,7 @@ async def request_unseal(
         account_id=account_id,
         requested_by=officer_id,
         reason=reason,
-        status=(UnsealStatus.EMERGENCY if emergency else UnsealStatus.PENDING).value,
+        status=UnsealStatus.EMERGENCY if emergency else UnsealStatus.PENDING,
         created_at=utc_now(),
     )
     session.add(request)
@@ -180,7 +180,7 @@ async def decide_unseal(
         )
     if request.account_id == officer_id:
         raise Forbidden("You cannot decide on a request about yourself.")
-    request.status = (UnsealStatus.APPROVED if approve else UnsealStatus.DECLINED).value
+    request.status = UnsealStatus.APPROVED if approve else UnsealStatus.DECLINED
     request.decided_by = officer_id
     request.decided_at = utc_now()
     request.decision_note = note
@@ -268,9 +268,9 @@ async def list_unseal_requests(
 ) -> tuple[list[UnsealRequest], dict[uuid.UUID, str]]:
     statement = select(UnsealRequest).order_by(col(UnsealRequest.created_at).desc()).limit(200)
     if status is not None:
-        statement = statement.where(UnsealRequest.status == status.value)
+        statement = statement.where(UnsealRequest.status == status)
     if needs_review:
-        statement = statement.where(UnsealRequest.status == UnsealStatus.EMERGENCY.value).where(
+        statement = statement.where(UnsealRequest.status == UnsealStatus.EMERGENCY).where(
             col(UnsealRequest.reviewed_at).is_(None)
         )
     requests = list((await session.exec(statement)).all())

@@ -20,7 +20,7 @@ from backend.membership.models import (
 
 
 async def current_version(session: AsyncSession, kind: AgreementKind) -> int | None:
-    statement = select(func.max(Agreement.version)).where(Agreement.kind == kind.value)
+    statement = select(func.max(Agreement.version)).where(Agreement.kind == kind)
     value = (await session.exec(statement)).one()
     return int(value) if value is not None else None
 
@@ -45,7 +45,7 @@ async def publish_agreement(
             "publish a new version to change the text."
         )
     agreement = Agreement(
-        kind=kind.value,
+        kind=kind,
         version=version,
         language=language,
         title=title,
@@ -63,7 +63,7 @@ async def publish_agreement(
         session,
         actor_id=admin_id,
         action="agreement.published",
-        subject=f"agreement:{kind.value}:{version}",
+        subject=f"agreement:{kind}:{version}",
         details={"language": language},
     )
     return agreement
@@ -75,7 +75,7 @@ async def signature_of(
     statement = (
         select(AgreementSignature)
         .where(AgreementSignature.account_id == account_id)
-        .where(AgreementSignature.kind == kind.value)
+        .where(AgreementSignature.kind == kind)
         .where(AgreementSignature.version == version)
     )
     return (await session.exec(statement)).first()
@@ -84,7 +84,7 @@ async def signature_of(
 async def list_agreements(
     session: AsyncSession, kind: AgreementKind, *, current_only: bool
 ) -> list[Agreement]:
-    statement = select(Agreement).where(Agreement.kind == kind.value)
+    statement = select(Agreement).where(Agreement.kind == kind)
     if current_only:
         version = await current_version(session, kind)
         statement = statement.where(Agreement.version == (version or 0))
@@ -127,7 +127,7 @@ async def require_current_signature(
         return
     if await signature_of(session, account_id, kind, version) is None:
         raise membership_errors.MustSign(
-            f"Please read and sign the new version of the {kind.value.replace('_', ' ')} first."
+            f"Please read and sign the new version of the {kind.replace('_', ' ')} first."
         )
 
 

@@ -37,9 +37,7 @@ async def _open_application_of(
         select(Application)
         .where(Application.applicant_id == applicant_id)
         .where(
-            col(Application.status).in_(
-                (ApplicationStatus.INTERVIEWING.value, ApplicationStatus.VOTING.value)
-            )
+            col(Application.status).in_((ApplicationStatus.INTERVIEWING, ApplicationStatus.VOTING))
         )
     )
     return (await session.exec(statement)).first()
@@ -70,7 +68,7 @@ async def submit_application(
             )
     application = Application(
         applicant_id=applicant_id,
-        status=ApplicationStatus.INTERVIEWING.value,
+        status=ApplicationStatus.INTERVIEWING,
         motivation=motivation,
         working_groups=",".join(str(g) for g in working_group_ids),
         created_at=utc_now(),
@@ -100,7 +98,7 @@ async def submit_application(
 
 
 async def roots_coordinators(session: AsyncSession) -> set[uuid.UUID]:
-    statement = select(RoleGrant.account_id).where(RoleGrant.role == Role.ROOTS_COORDINATOR.value)
+    statement = select(RoleGrant.account_id).where(RoleGrant.role == Role.ROOTS_COORDINATOR)
     return set((await session.exec(statement)).all())
 
 
@@ -110,7 +108,7 @@ async def _possible_interviewers(session: AsyncSession, applicant_id: uuid.UUID)
     active = set(
         (
             await session.exec(
-                select(Membership.account_id).where(Membership.status == MemberStatus.ACTIVE.value)
+                select(Membership.account_id).where(Membership.status == MemberStatus.ACTIVE)
             )
         ).all()
     )
@@ -133,7 +131,7 @@ async def withdraw_application(
         raise NotFound()
     if application.status != ApplicationStatus.INTERVIEWING:
         raise Conflict("An application can be withdrawn before its vote opens.")
-    application.status = ApplicationStatus.WITHDRAWN.value
+    application.status = ApplicationStatus.WITHDRAWN
     application.decided_at = utc_now()
     session.add(application)
     await status_service.change_status(
@@ -324,7 +322,7 @@ async def list_applications(
 ) -> list[Application]:
     statement = select(Application).order_by(col(Application.created_at).desc()).limit(200)
     if status is not None:
-        statement = statement.where(Application.status == status.value)
+        statement = statement.where(Application.status == status)
     return list((await session.exec(statement)).all())
 
 

@@ -1,6 +1,10 @@
 """Active-member cards: issuing, revoking and verifying them, and signing them as
 Ed25519 JWS (joserfc) with keys published as a JWKS.
 
+Cards are signed under the name `EdDSA` and read under `EdDSA` or `Ed25519` (RFC 9864's
+name, which cards signed before decision 0012 carry); the published keys name no `alg`,
+so a verifier may use either name with them.
+
 The private keys live in their own file beside the key file (mode 0600). New keys are
 added, never replaced, so cards signed earlier keep verifying while their key is listed.
 """
@@ -16,6 +20,7 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
+from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jwk import Key, KeySet, OKPKey
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,8 +33,22 @@ from backend.membership import settings as membership_settings
 from backend.membership.models import Card, CardStatus
 from backend.notification import producers as notify
 
-ALGORITHM = "Ed25519"  # RFC 9864's fully specified name for EdDSA over Ed25519
+# Decision 0012: sign under the name every JOSE library with Ed25519 knows (PyJWT knows no
+# other) while RFC 9864's `Ed25519` spreads; both are the same signature with the same keys.
+SIGNING_ALGORITHM = "EdDSA"
+ACCEPTED_ALGORITHMS = ("EdDSA", "Ed25519")
 CARD_TYPE = "tandem-card+jws"
+
+
+class _CardEdDSA(EdDSAAlgorithm):
+    # joserfc warns on every use that RFC 9864 deprecates the name; we use it on purpose
+    # (decision 0012), and our keys are Ed25519 only, the one curve the name then means.
+    security_warning = None  # type: ignore[assignment]  # typed str here, str | None on the base
+
+
+_REGISTRY = jws.JWSRegistry(algorithms=ACCEPTED_ALGORITHMS)
+# The instance's own table: the class's is joserfc's, shared by every other registry.
+_REGISTRY.algorithms = {**jws.JWSRegistry.algorithms, "EdDSA": _CardEdDSA()}
 
 
 class CardKeyError(RuntimeError):
@@ -93,8 +112,10 @@ class CardSigner:
     def public_jwks(self) -> dict[str, Any]:
         public: dict[str, Any] = dict(KeySet(list[Key](self.keys)).as_dict(private=False))
         for entry in public["keys"]:
-            entry.setdefault("alg", ALGORITHM)
-            entry.setdefault("use", "sig")
+            # No `alg`: a key that names one is refused by jose and others for a card
+            # signed under the other name (decision 0012).
+            entry.pop("alg", None)
+            entry["use"] = "sig"
         return public
 
     def sign(self, claims: CardClaims) -> str:
@@ -108,15 +129,13 @@ class CardSigner:
             },
             separators=(",", ":"),
         ).encode()
-        header = {"alg": ALGORITHM, "kid": self.current.kid, "typ": CARD_TYPE}
-        return jws.serialize_compact(header, payload, self.current, algorithms=[ALGORITHM])
+        header = {"alg": SIGNING_ALGORITHM, "kid": self.current.kid, "typ": CARD_TYPE}
+        return jws.serialize_compact(header, payload, self.current, registry=_REGISTRY)
 
     def read(self, token: str) -> dict[str, Any] | None:
         """The token's claims when its signature verifies with one of our keys, else None."""
         try:
-            obj = jws.deserialize_compact(
-                token, KeySet(list[Key](self.keys)), algorithms=[ALGORITHM]
-            )
+            obj = jws.deserialize_compact(token, KeySet(list[Key](self.keys)), registry=_REGISTRY)
             claims: dict[str, Any] = json.loads(obj.payload)
         except (JoseError, ValueError, TypeError):
             return None
@@ -169,7 +188,7 @@ async def revoke_cards_of(
     )
     revoked = 0
     for card in (await session.exec(statement)).all():
-        card.status = CardStatus.REVOKED.value
+        card.status = CardStatus.REVOKED
         card.revoked_at = utc_now()
         card.revoked_reason = reason
         session.add(card)
@@ -196,7 +215,7 @@ async def revoke_card(
         raise NotFound()
     if card.status == CardStatus.REVOKED:
         raise Conflict("This card is revoked already.")
-    card.status = CardStatus.REVOKED.value
+    card.status = CardStatus.REVOKED
     card.revoked_at = utc_now()
     card.revoked_reason = reason
     session.add(card)
@@ -217,7 +236,7 @@ async def remind_expiring_cards(session: AsyncSession) -> int:
     cards = (
         await session.exec(
             select(Card)
-            .where(Card.status == CardStatus.VALID.value)
+            .where(Card.status == CardStatus.VALID)
             .where(Card.expires_at > now)
             .where(Card.expires_at <= now + CARD_EXPIRY_NOTICE)
         )

@@ -45,7 +45,6 @@ from backend.membership.models import (
     Application,
     ApplicationStatus,
     Membership,
-    MemberStatus,
 )
 from backend.membership.schemas import (
     AgreementIn,
@@ -92,7 +91,7 @@ public_router = APIRouter(tags=["membership"])
 async def _membership_public(
     session: DbSession, membership: Membership, account: Account | SignedInAccount
 ) -> MembershipPublic:
-    status_ = MemberStatus(membership.status)
+    status_ = membership.status
     return MembershipPublic(
         account_id=account.id,
         pseudonym=account.pseudonym,
@@ -393,7 +392,7 @@ async def _application_public(
         id=application.id,
         applicant_id=application.applicant_id,
         applicant=applicant.pseudonym if applicant else "erased member",
-        status=ApplicationStatus(application.status),
+        status=application.status,
         created_at=application.created_at,
         decided_at=application.decided_at,
         interviewers=[names[i] for i in interviewer_ids if i in names],

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
 
 
 class MemberStatus(StrEnum):
@@ -24,7 +24,9 @@ class Membership(SQLModel, table=True):
     """Where a person stands on the membership path. One row per account."""
 
     account_id: uuid.UUID = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
-    status: str = Field(default=MemberStatus.NEWCOMER.value, max_length=16, index=True)
+    status: MemberStatus = Field(
+        default=MemberStatus.NEWCOMER, index=True, sa_type=EnumText(MemberStatus, length=16)
+    )
     # Self-registered people start unvouched: nobody in the community knows them yet.
     vouched: bool = Field(default=False)
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id")
@@ -66,7 +68,7 @@ class Agreement(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("kind", "version", "language"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    kind: str = Field(max_length=32, index=True)
+    kind: AgreementKind = Field(index=True, sa_type=EnumText(AgreementKind, length=32))
     version: int
     language: str = Field(max_length=8)
     title: str = Field(max_length=200)
@@ -81,7 +83,7 @@ class AgreementSignature(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=32)
+    kind: AgreementKind = Field(sa_type=EnumText(AgreementKind, length=32))
     version: int
     language: str = Field(max_length=8)
     signed_at: datetime = Field(sa_type=UTCDateTime)
@@ -138,7 +140,7 @@ class ApplicationStatus(StrEnum):
 class Application(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     applicant_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    status: str = Field(max_length=16, index=True)
+    status: ApplicationStatus = Field(index=True, sa_type=EnumText(ApplicationStatus, length=16))
     motivation: str = Field(default="", sa_column=Column(Text, nullable=False))
     # Working groups she would like to join if approved (ids, comma-separated).
     working_groups: str = Field(default="", max_length=400)
@@ -198,7 +200,7 @@ class Vote(SQLModel, table=True):
     threshold_percent: int
     min_ballots_for_tally: int
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    outcome: str | None = Field(default=None, max_length=16)
+    outcome: VoteOutcome | None = Field(default=None, sa_type=EnumText(VoteOutcome, length=16))
     yes_count: int | None = None
     no_count: int | None = None
     abstain_count: int | None = None
@@ -248,7 +250,7 @@ class Card(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     issued_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default=CardStatus.VALID.value, max_length=16)
+    status: CardStatus = Field(default=CardStatus.VALID, sa_type=EnumText(CardStatus, length=16))
     key_id: str = Field(max_length=40)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_reason: str | None = Field(default=None, max_length=300)

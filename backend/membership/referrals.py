@@ -157,7 +157,7 @@ async def join_with_invitation(
     session.add(
         Membership(
             account_id=account.id,
-            status=MemberStatus.NEWCOMER.value,
+            status=MemberStatus.NEWCOMER,
             vouched=True,
             referral_id=referral.id,
             status_changed_at=now,

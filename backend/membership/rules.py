@@ -31,16 +31,16 @@ TRANSITIONS: dict[tuple[MemberStatus, MemberStatus], str] = {
 def transition_refusal(current: MemberStatus, target: MemberStatus) -> str | None:
     """None when the move is allowed, else a sentence saying why not."""
     if current == target:
-        return f"The status is already {current.value}."
+        return f"The status is already {current}."
     if (current, target) in TRANSITIONS:
         return None
     if current == S.EXPELLED:
         return "An expelled account cannot change status."
     if current == S.ERASED:
         return "This account was erased."
-    allowed = sorted(t.value for (c, t) in TRANSITIONS if c == current)
+    allowed = sorted(t for (c, t) in TRANSITIONS if c == current)
     return (
-        f"A {current.value} cannot become {target.value} directly; "
+        f"A {current} cannot become {target} directly; "
         f"possible next steps: {', '.join(allowed) or 'none'}."
     )
 

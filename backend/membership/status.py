@@ -86,12 +86,12 @@ async def change_status(
 ) -> Membership:
     """The only way a status changes: the rule is checked, roles follow, the log records it."""
     membership = await _locked_membership(session, account_id)
-    current = MemberStatus(membership.status)
+    current = membership.status
     refusal = rules.transition_refusal(current, target)
     if refusal is not None:
         raise membership_errors.IllegalTransition(refusal)
     now = utc_now()
-    membership.status = target.value
+    membership.status = target
     membership.status_changed_at = now
     if target == S.MEMBER and membership.member_since is None:
         membership.member_since = now
@@ -117,7 +117,7 @@ async def change_status(
         actor_id=actor_id,
         action="membership.status_changed",
         subject=f"account:{account_id}",
-        details={"from": current.value, "to": target.value, "reason": reason},
+        details={"from": current, "to": target, "reason": reason},
     )
     return membership
 
@@ -148,7 +148,7 @@ async def change_status_by_safeguarding(
 ) -> Membership:
     """Suspend, expel, lift a suspension, or mark non-active. Never approve: votes do that."""
     membership = await load_membership(session, account_id)
-    current = MemberStatus(membership.status)
+    current = membership.status
     lifting = current == S.SUSPENDED
     if target == S.ACTIVE and not lifting:
         raise membership_errors.IllegalTransition("Only the Roots vote makes someone active.")
@@ -200,7 +200,7 @@ async def promote_ready_newcomers(session: AsyncSession) -> int:
     newcomers = (
         select(Account.id)
         .outerjoin(Membership, col(Membership.account_id) == col(Account.id))
-        .where(or_(col(Membership.status).is_(None), Membership.status == S.NEWCOMER.value))
+        .where(or_(col(Membership.status).is_(None), Membership.status == S.NEWCOMER))
     )
     # Counted for everyone at once, so only those who took part enough are looked at one by
     # one: checking each of 5,000 newcomers held the write lock for 8 s every round.
@@ -269,7 +269,7 @@ async def sign_agreement(
     exists = (
         await session.exec(
             select(Agreement)
-            .where(Agreement.kind == kind.value)
+            .where(Agreement.kind == kind)
             .where(Agreement.version == version)
             .where(Agreement.language == language)
         )
@@ -285,7 +285,7 @@ async def sign_agreement(
         return signed
     signature = AgreementSignature(
         account_id=account_id,
-        kind=kind.value,
+        kind=kind,
         version=version,
         language=language,
         signed_at=utc_now(),
@@ -296,7 +296,7 @@ async def sign_agreement(
         session,
         actor_id=account_id,
         action="agreement.signed",
-        subject=f"agreement:{kind.value}:{version}",
+        subject=f"agreement:{kind}:{version}",
     )
     if kind == AgreementKind.COMMUNITY_RULES:
         await promote_if_ready(session, account_id)
@@ -329,14 +329,14 @@ async def found_active_member(
     ballots for a shown tally; after that, only the vote makes someone active.
     """
     active = int(
-        (await session.exec(select(func.count()).where(Membership.status == S.ACTIVE.value))).one()
+        (await session.exec(select(func.count()).where(Membership.status == S.ACTIVE))).one()
     )
     if active >= (await membership_settings.get_rules(session)).min_ballots_for_tally:
         raise membership_errors.FoundingClosed()
     membership = await _locked_membership(session, account_id)
     now = utc_now()
     previous = membership.status
-    membership.status = S.ACTIVE.value
+    membership.status = S.ACTIVE
     membership.status_changed_at = now
     membership.member_since = membership.member_since or now
     membership.active_since = now
@@ -351,13 +351,13 @@ async def found_active_member(
         wanted=STATUS_ROLES[S.ACTIVE],
         managed=MANAGED_ROLES,
     )
-    await _sync_active_members_room(session, account_id, was=MemberStatus(previous), now=S.ACTIVE)
+    await _sync_active_members_room(session, account_id, was=previous, now=S.ACTIVE)
     await audit.record(
         session,
         actor_id=admin_id,
         action="membership.founding_member",
         subject=f"account:{account_id}",
-        details={"from": previous, "to": S.ACTIVE.value},
+        details={"from": previous, "to": S.ACTIVE},
     )
     return membership
 
@@ -375,7 +375,7 @@ async def mark_inactive_members(session: AsyncSession) -> int:
     cutoff = utc_now() - timedelta(days=community_rules.inactive_after_days)
     statement = (
         select(Membership.account_id)
-        .where(Membership.status == S.ACTIVE.value)
+        .where(Membership.status == S.ACTIVE)
         .where(func.coalesce(Membership.last_participation_at, Membership.active_since) < cutoff)
     )
     moved = 0

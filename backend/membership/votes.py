@@ -76,7 +76,7 @@ async def open_vote(
     voters = (
         await session.exec(
             select(Membership.account_id)
-            .where(Membership.status == MemberStatus.ACTIVE.value)
+            .where(Membership.status == MemberStatus.ACTIVE)
             .where(col(Membership.active_since) <= seniority)
             .where(Membership.account_id != application.applicant_id)
         )
@@ -106,7 +106,7 @@ async def open_vote(
         )
         for v in voters
     )
-    application.status = ApplicationStatus.VOTING.value
+    application.status = ApplicationStatus.VOTING
     application.votes_held += 1
     session.add(application)
     await session.flush()
@@ -216,7 +216,7 @@ async def close_vote_if_due(
     outcome = rules.outcome_of(tally, vote.quorum_percent, vote.threshold_percent)
     # Closed late (lazily, on read) or by the task, a vote closes at its deadline.
     vote.closed_at = vote.deadline if now >= vote.deadline else now
-    vote.outcome = outcome.value
+    vote.outcome = outcome
     vote.yes_count, vote.no_count, vote.abstain_count = tally.yes, tally.no, tally.abstain
     vote.eligible_count, vote.recused_count = tally.eligible, tally.recused
     session.add(vote)
@@ -225,7 +225,7 @@ async def close_vote_if_due(
         VoteOutcome.APPROVED: ApplicationStatus.APPROVED,
         VoteOutcome.REJECTED: ApplicationStatus.REJECTED,
         VoteOutcome.NO_QUORUM: ApplicationStatus.NO_QUORUM,
-    }[outcome].value
+    }[outcome]
     application.decided_at = now
     session.add(application)
     await session.flush()
@@ -234,7 +234,7 @@ async def close_vote_if_due(
         actor_id=None,
         action="vote.closed",
         subject=f"application:{application.id}",
-        details={"vote": str(vote.id), "outcome": outcome.value, "ballots": tally.ballots},
+        details={"vote": str(vote.id), "outcome": outcome, "ballots": tally.ballots},
     )
     voters = (
         await session.exec(select(VoteVoter.account_id).where(VoteVoter.vote_id == vote.id))
@@ -246,7 +246,7 @@ async def close_vote_if_due(
         applicant=(await status_service.get_account(session, application.applicant_id)).pseudonym,
         application_id=application.id,
         vote_id=vote.id,
-        outcome=outcome.value,
+        outcome=outcome,
         tally=(tally.yes, tally.no, tally.abstain)
         if rules.tally_may_be_shown(tally, vote.min_ballots_for_tally)
         else None,
@@ -259,7 +259,7 @@ async def close_vote_if_due(
             actor_id=None,
             account_id=application.applicant_id,
             target=MemberStatus.MEMBER,
-            reason=f"vote outcome: {outcome.value}",
+            reason=f"vote outcome: {outcome}",
         )
     return vote
 

@@ -9,7 +9,7 @@ from backend.auth.models import Account
 from backend.core.dependencies import DbSession
 from backend.core.jsonbody import StrictJSONRoute
 from backend.mentoring import service as mentoring_service
-from backend.mentoring.models import Mentorship, MentorshipStatus
+from backend.mentoring.models import Mentorship
 from backend.mentoring.rules import parse_languages
 from backend.mentoring.schemas import (
     ConfirmIn,
@@ -37,7 +37,7 @@ async def _public(
         id=mentorship.id,
         mentor=mentor.pseudonym if mentor else "erased member",
         mentee=mentee.pseudonym if mentee else "erased member",
-        status=MentorshipStatus(mentorship.status),
+        status=mentorship.status,
         proposed_at=mentorship.proposed_at,
         confirmed_at=mentorship.confirmed_at,
         ended_at=mentorship.ended_at,

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
 
 
 class MentorProfile(SQLModel, table=True):
@@ -28,7 +28,7 @@ class Mentorship(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     mentor_id: uuid.UUID = Field(foreign_key="account.id", index=True)
     mentee_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    status: str = Field(max_length=16, index=True)
+    status: MentorshipStatus = Field(index=True, sa_type=EnumText(MentorshipStatus, length=16))
     proposed_at: datetime = Field(sa_type=UTCDateTime)
     confirmed_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,7 +16,7 @@ from backend.notification import producers as notify
 from backend.room import rooms as room_rooms
 from backend.safety import service as safety_service
 
-OPEN_STATUSES = (MentorshipStatus.PROPOSED.value, MentorshipStatus.ACTIVE.value)
+OPEN_STATUSES = (MentorshipStatus.PROPOSED, MentorshipStatus.ACTIVE)
 
 
 async def set_mentor_profile(
@@ -39,8 +39,8 @@ async def set_mentor_profile(
 
 
 async def _candidates(session: AsyncSession) -> list[MentorCandidate]:
-    mentors = select(RoleGrant.account_id).where(RoleGrant.role == Role.MENTOR.value)
-    active = select(RoleGrant.account_id).where(RoleGrant.role == Role.ACTIVE_MEMBER.value)
+    mentors = select(RoleGrant.account_id).where(RoleGrant.role == Role.MENTOR)
+    active = select(RoleGrant.account_id).where(RoleGrant.role == Role.ACTIVE_MEMBER)
     load = (
         select(Mentorship.mentor_id, func.count().label("load"))
         .where(col(Mentorship.status).in_(OPEN_STATUSES))
@@ -84,7 +84,7 @@ async def propose_mentor(
     mentorship = Mentorship(
         mentor_id=chosen.account_id,
         mentee_id=mentee.account_id,
-        status=MentorshipStatus.PROPOSED.value,
+        status=MentorshipStatus.PROPOSED,
         proposed_at=utc_now(),
     )
     session.add(mentorship)
@@ -138,7 +138,7 @@ async def confirm_mentorship(
         grants = (
             await session.exec(select(RoleGrant.role).where(RoleGrant.account_id == mentor_id))
         ).all()
-        if Role.MENTOR.value not in grants or Role.ACTIVE_MEMBER.value not in grants:
+        if Role.MENTOR not in grants or Role.ACTIVE_MEMBER not in grants:
             raise Conflict("Only an active member who mentors can be chosen.")
         mentorship.mentor_id = mentor_id
         mentorship.override_reason = reason
@@ -146,7 +146,7 @@ async def confirm_mentorship(
     await room_rooms.open_mentoring_room(
         session, mentor_id=mentorship.mentor_id, mentee_id=mentorship.mentee_id
     )
-    mentorship.status = MentorshipStatus.ACTIVE.value
+    mentorship.status = MentorshipStatus.ACTIVE
     mentorship.confirmed_by = coordinator_id
     mentorship.confirmed_at = utc_now()
     session.add(mentorship)
@@ -166,7 +166,7 @@ async def confirm_mentorship(
         await session.exec(
             select(Mentorship.id)
             .where(Mentorship.mentee_id == mentorship.mentee_id)
-            .where(Mentorship.status == MentorshipStatus.ENDED.value)
+            .where(Mentorship.status == MentorshipStatus.ENDED)
         )
     ).first() is not None
     names = await _pseudonyms(session, mentorship.mentor_id, mentorship.mentee_id)
@@ -200,7 +200,7 @@ async def end_mentorship(
         # Both leave the private room; what was written stays for safeguarding only.
         for person in (mentorship.mentor_id, mentorship.mentee_id):
             await room_rooms.remove_room_member(session, room_id=room.id, account_id=person)
-    mentorship.status = MentorshipStatus.ENDED.value
+    mentorship.status = MentorshipStatus.ENDED
     mentorship.ended_at = utc_now()
     mentorship.ended_by = actor_id
     mentorship.end_reason = reason
@@ -252,5 +252,5 @@ async def mentorships_of(session: AsyncSession, account_id: uuid.UUID) -> list[M
 
 
 async def list_proposed(session: AsyncSession) -> list[Mentorship]:
-    statement = select(Mentorship).where(Mentorship.status == MentorshipStatus.PROPOSED.value)
+    statement = select(Mentorship).where(Mentorship.status == MentorshipStatus.PROPOSED)
     return list((await session.exec(statement)).all())

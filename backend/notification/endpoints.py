@@ -90,8 +90,8 @@ def _preferences_public(prefs: service.Preferences, time_zone: str) -> Preferenc
     return PreferencesPublic(
         kinds=[
             KindPublic(
-                kind=k.value,
-                enabled=prefs.is_enabled(k.value),
+                kind=k,
+                enabled=prefs.is_enabled(k),
                 can_switch_off=k not in SAFETY_KINDS,
             )
             for k in Kind

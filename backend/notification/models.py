@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
+from backend.notification.catalogue import Kind
 
 
 class Notification(SQLModel, table=True):
@@ -21,7 +22,7 @@ class Notification(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
     # Per account, 1, 2, 3…: what a reconnecting socket resumes from.
     seq: int
-    kind: str = Field(max_length=48)
+    kind: Kind = Field(sa_type=EnumText(Kind, length=48))
     template: str = Field(max_length=64)
     params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     link: str = Field(default="", max_length=200)

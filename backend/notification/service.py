@@ -176,7 +176,7 @@ async def notify(
     chosen = [
         a
         for a in wanted
-        if a in accounts and preferences.get(a, DEFAULT_PREFERENCES).is_enabled(kind.value)
+        if a in accounts and preferences.get(a, DEFAULT_PREFERENCES).is_enabled(kind)
     ]
     if dedupe_key is not None and chosen:
         done = set(
@@ -198,7 +198,7 @@ async def notify(
         Notification(
             account_id=a,
             seq=seqs[a],
-            kind=kind.value,
+            kind=kind,
             template=template,
             params=encoded,
             link=link,
@@ -359,13 +359,13 @@ async def set_preferences(
     quiet_end_minute: int | None,
     paused_until: datetime | None,
 ) -> Preferences:
-    known = {k.value for k in Kind}
+    known = set(Kind)
     if unknown := sorted(set(disabled_kinds) - known):
         raise InvalidInput(
             "Some of these are not kinds of notification.",
             fields={"disabled_kinds": f"Unknown: {', '.join(unknown)}."},
         )
-    if locked := sorted(set(disabled_kinds) & {k.value for k in SAFETY_KINDS}):
+    if locked := sorted(set(disabled_kinds) & SAFETY_KINDS):
         raise InvalidInput(
             "Notices about your safety and your card cannot be switched off; they stay quiet "
             "outside the app during your quiet hours.",

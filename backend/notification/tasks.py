@@ -33,7 +33,7 @@ async def remind_sessions(session: AsyncSession) -> int:
             await session.exec(
                 select(RoomMember.account_id)
                 .where(RoomMember.room_id == room.id)
-                .where(RoomMember.state == MemberState.ACTIVE.value)
+                .where(RoomMember.state == MemberState.ACTIVE)
             )
         ).all()
         made += len(

@@ -6,7 +6,7 @@ from backend.core.dependencies import DbSession
 from backend.core.jsonbody import StrictJSONRoute
 from backend.organisation import service as organisation_service
 from backend.organisation.dependencies import OrganisationManager, OrganisationReader
-from backend.organisation.models import Organisation, OrganisationKind
+from backend.organisation.models import Organisation
 from backend.organisation.schemas import (
     OrganisationCreate,
     OrganisationPublic,
@@ -20,7 +20,7 @@ def _public(organisation: Organisation) -> OrganisationPublic:
     return OrganisationPublic(
         id=organisation.id,
         name=organisation.name,
-        kind=OrganisationKind(organisation.kind),
+        kind=organisation.kind,
         created_at=organisation.created_at,
         archived=organisation.archived_at is not None,
     )

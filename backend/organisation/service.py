@@ -47,7 +47,7 @@ async def create_organisation(
 ) -> Organisation:
     await _ensure_name_free(session, name)
     organisation = Organisation(
-        name=name, name_key=_name_key(name), kind=kind.value, created_at=utc_now()
+        name=name, name_key=_name_key(name), kind=kind, created_at=utc_now()
     )
     session.add(organisation)
     try:
@@ -59,7 +59,7 @@ async def create_organisation(
         actor_id=actor_id,
         action="organisation.created",
         subject=f"organisation:{organisation.id}",
-        details={"name": name, "kind": kind.value},
+        details={"name": name, "kind": kind},
     )
     return organisation
 
@@ -79,9 +79,9 @@ async def update_organisation(
         await _ensure_name_free(session, name, except_id=organisation.id)
         organisation.name, organisation.name_key = name, _name_key(name)
         changes["name"] = name
-    if kind is not None and kind.value != organisation.kind:
-        organisation.kind = kind.value
-        changes["kind"] = kind.value
+    if kind is not None and kind != organisation.kind:
+        organisation.kind = kind
+        changes["kind"] = kind
     if archived is not None and archived != (organisation.archived_at is not None):
         organisation.archived_at = utc_now() if archived else None
         changes["archived"] = archived

@@ -161,7 +161,7 @@ async def active_worker_of(
         select(PeerWorker)
         .where(PeerWorker.organisation_id == organisation_id)
         .where(PeerWorker.account_id == account_id)
-        .where(PeerWorker.status == WorkerStatus.ACTIVE.value)
+        .where(PeerWorker.status == WorkerStatus.ACTIVE)
     )
     return (await session.exec(statement)).first()
 

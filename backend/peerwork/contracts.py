@@ -30,7 +30,7 @@ async def create_funding(
         raise InvalidInput("The period ends before it starts.", fields={"ends_on": "Too early."})
     funding = Funding(
         organisation_id=organisation_id,
-        kind=kind.value,
+        kind=kind,
         name=name,
         funder=funder,
         budget_minor=budget_minor,
@@ -110,7 +110,7 @@ async def create_contract(
     contract = Contract(
         organisation_id=worker.organisation_id,
         worker_id=worker.id,
-        kind=kind.value,
+        kind=kind,
         starts_on=starts_on,
         ends_on=ends_on,
         rate_minor=rate_minor,
@@ -129,7 +129,7 @@ async def create_contract(
         subject=f"contract:{contract.id}",
         details={
             "worker": str(worker.id),
-            "kind": kind.value,
+            "kind": kind,
             "starts_on": starts_on.isoformat(),
             "ends_on": ends_on.isoformat() if ends_on else None,
             "rate_minor": rate_minor,

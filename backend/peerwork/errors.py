@@ -20,5 +20,5 @@ class ConstraintViolated(Conflict):
     def __init__(self, reasons: Sequence[Reason]) -> None:
         super().__init__(
             "This would break a rule: " + "; ".join(REASON_TEXT[r] for r in reasons) + ".",
-            fields={"reasons": ",".join(r.value for r in reasons)},
+            fields={"reasons": ",".join(reasons)},
         )

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
 
 
 class WorkerStatus(StrEnum):
@@ -87,7 +87,9 @@ class PeerWorker(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    status: str = Field(default=WorkerStatus.INVITED.value, max_length=16)
+    status: WorkerStatus = Field(
+        default=WorkerStatus.INVITED, sa_type=EnumText(WorkerStatus, length=16)
+    )
     shared_name: str | None = Field(default=None, max_length=80)
     supervisor_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     invited_by: uuid.UUID = Field(foreign_key="account.id")
@@ -100,7 +102,7 @@ class Funding(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
-    kind: str = Field(max_length=16)
+    kind: FundingKind = Field(sa_type=EnumText(FundingKind, length=16))
     name: str = Field(max_length=120)
     funder: str = Field(max_length=120)
     budget_minor: int
@@ -114,7 +116,7 @@ class Contract(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     worker_id: uuid.UUID = Field(foreign_key="peer_worker.id", index=True)
-    kind: str = Field(max_length=24)
+    kind: ContractKind = Field(sa_type=EnumText(ContractKind, length=24))
     starts_on: date
     ends_on: date | None = None
     # Per hour, in the currency's minor units: a wage, a reimbursement, or voucher value.
@@ -154,7 +156,7 @@ class ShiftType(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=80)
-    kind: str = Field(max_length=24)
+    kind: ShiftKind = Field(sa_type=EnumText(ShiftKind, length=24))
     needs_pairing: bool
     needs_debrief: bool
     zone: str | None = Field(default=None, max_length=80)
@@ -235,7 +237,9 @@ class Roster(SQLModel, table=True):
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     starts_on: date
     ends_on: date
-    status: str = Field(default=RosterStatus.DRAFT.value, max_length=16)
+    status: RosterStatus = Field(
+        default=RosterStatus.DRAFT, sa_type=EnumText(RosterStatus, length=16)
+    )
     solver_status: str = Field(default="", max_length=24)
     # The solver's answer: uncovered shifts with their reasons, figures, warnings (JSON).
     report: str = Field(default="{}", sa_column=Column(Text, nullable=False))
@@ -253,7 +257,7 @@ class Assignment(SQLModel, table=True):
     roster_id: uuid.UUID = Field(foreign_key="roster.id", index=True, ondelete="CASCADE")
     shift_id: uuid.UUID = Field(foreign_key="shift.id", index=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
-    role: str = Field(max_length=16)
+    role: AssignmentRole = Field(sa_type=EnumText(AssignmentRole, length=16))
     # The professional a peer is paired with on this shift (peers on pairing shifts only).
     partner_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     by_hand: bool = Field(default=False)
@@ -268,7 +272,7 @@ class ShiftSwap(SQLModel, table=True):
     assignment_id: uuid.UUID = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
     from_account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
     to_account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
-    status: str = Field(default=SwapStatus.PROPOSED.value, max_length=16)
+    status: SwapStatus = Field(default=SwapStatus.PROPOSED, sa_type=EnumText(SwapStatus, length=16))
     created_at: datetime = Field(sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
@@ -292,7 +296,9 @@ class Timesheet(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
     actual_start: datetime = Field(sa_type=UTCDateTime)
     actual_end: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default=TimesheetStatus.CONFIRMED.value, max_length=16, index=True)
+    status: TimesheetStatus = Field(
+        default=TimesheetStatus.CONFIRMED, index=True, sa_type=EnumText(TimesheetStatus, length=16)
+    )
     confirmed_at: datetime = Field(sa_type=UTCDateTime)
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

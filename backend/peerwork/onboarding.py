@@ -19,9 +19,7 @@ from backend.membership.models import MemberStatus
 from backend.peerwork import notices as notice_service
 from backend.peerwork.models import PeerWorker, WorkerStatus
 
-MEMBER_STATUSES = frozenset(
-    {MemberStatus.MEMBER.value, MemberStatus.CANDIDATE.value, MemberStatus.ACTIVE.value}
-)
+MEMBER_STATUSES = frozenset({MemberStatus.MEMBER, MemberStatus.CANDIDATE, MemberStatus.ACTIVE})
 
 
 async def staff_of(
@@ -30,7 +28,7 @@ async def staff_of(
     statement = (
         select(RoleGrant.account_id)
         .where(RoleGrant.organisation_id == organisation_id)
-        .where(RoleGrant.role == role.value)
+        .where(RoleGrant.role == role)
     )
     return sorted(set((await session.exec(statement)).all()), key=str)
 
@@ -61,7 +59,7 @@ async def invite_worker(
         invited_by=actor_id,
         invited_at=utc_now(),
     )
-    worker.status = WorkerStatus.INVITED.value
+    worker.status = WorkerStatus.INVITED
     worker.invited_by, worker.invited_at, worker.answered_at = actor_id, utc_now(), None
     session.add(worker)
     await session.flush()
@@ -95,7 +93,7 @@ async def answer_invitation(
     membership = await status_service.load_membership(session, worker.account_id)
     if accept and membership.status not in MEMBER_STATUSES:
         raise Conflict("Peer workers are members of the community.")
-    worker.status = (WorkerStatus.ACTIVE if accept else WorkerStatus.DECLINED).value
+    worker.status = WorkerStatus.ACTIVE if accept else WorkerStatus.DECLINED
     worker.answered_at = utc_now()
     if accept:
         worker.shared_name = shared_name
@@ -160,7 +158,7 @@ async def set_supervisor(
 async def end_work(session: AsyncSession, *, actor_id: uuid.UUID, worker: PeerWorker) -> None:
     """She stops working here: the organisation's peer-worker role goes with it."""
     require_active(worker)
-    worker.status = WorkerStatus.ENDED.value
+    worker.status = WorkerStatus.ENDED
     session.add(worker)
     for grant in await auth_service.list_role_grants(session, worker.account_id):
         if grant.role == Role.PEER_WORKER and grant.organisation_id == worker.organisation_id:

@@ -1,18 +1,31 @@
-"""Pay and grant reports, from approved hours only, and what rosters would cost."""
+"""Pay and grant reports, from approved hours only, and what rosters would cost.
 
+Both reports come as CSV (for machines: "." decimals, minor units) and as a spreadsheet
+(XLSX, for people: typed cells, so a spreadsheet in any locale reads numbers and dates).
+"""
+
+import asyncio
 import csv
 import io
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
 from typing import Any
 
+from babel.numbers import get_currency_precision
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core import audit
+from backend.core.errors import InvalidInput
 from backend.core.time import utc_now
 from backend.peerwork import contracts as contract_service
 from backend.peerwork import onboarding as onboarding_service
@@ -84,7 +97,7 @@ async def spent_by_funding(
     statement = (
         select(Timesheet)
         .where(Timesheet.organisation_id == organisation_id)
-        .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+        .where(Timesheet.status == TimesheetStatus.APPROVED)
     )
     for sheet in (await session.exec(statement)).all():
         if sheet.funding_id is not None:
@@ -103,7 +116,7 @@ async def _approved_in(
         select(Timesheet)
         .join(Shift, col(Shift.id) == col(Timesheet.shift_id))
         .where(Timesheet.organisation_id == organisation_id)
-        .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+        .where(Timesheet.status == TimesheetStatus.APPROVED)
         .where(col(Shift.starts_at) >= start)
         .where(col(Shift.starts_at) < end)
     )
@@ -111,11 +124,11 @@ async def _approved_in(
 
 
 PAY_FORM = {
-    ContractKind.EMPLOYMENT.value: "wage",
-    ContractKind.PROJECT_CONTRACT.value: "wage",
-    ContractKind.INTERNSHIP.value: "wage",
-    ContractKind.REIMBURSED_VOLUNTEER.value: "reimbursement",
-    ContractKind.VOUCHERS.value: "vouchers",
+    ContractKind.EMPLOYMENT: "wage",
+    ContractKind.PROJECT_CONTRACT: "wage",
+    ContractKind.INTERNSHIP: "wage",
+    ContractKind.REIMBURSED_VOLUNTEER: "reimbursement",
+    ContractKind.VOUCHERS: "vouchers",
 }
 
 
@@ -135,8 +148,21 @@ PAYROLL_COLUMNS = (
 )
 
 
-def _money(minor: int) -> str:
-    return str((Decimal(minor) / 100).quantize(Decimal("0.01")))
+def _amount(minor: int, currency: str) -> Decimal:
+    """Minor units as an exact amount: cents for EUR, yen for JPY, fils for BHD."""
+    return Decimal(minor).scaleb(-get_currency_precision(currency))
+
+
+def _money(minor: int, currency: str) -> str:
+    return str(_amount(minor, currency))
+
+
+def _check_period(starts_on: date, ends_on: date) -> None:
+    if ends_on < starts_on:
+        raise InvalidInput(
+            "The period ends before it starts.",
+            fields={"ends_on": "Choose a last day on or after the first."},
+        )
 
 
 def _cell(value: str) -> str:
@@ -148,6 +174,7 @@ async def payroll_rows(
     session: AsyncSession, organisation_id: uuid.UUID, starts_on: date, ends_on: date
 ) -> list[dict[str, Any]]:
     """Pay per worker and contract for shifts in the period, from approved hours only."""
+    _check_period(starts_on, ends_on)
     sheets = await _approved_in(session, organisation_id, starts_on, ends_on)
     workers = {
         w.account_id: w for w in await onboarding_service.list_workers(session, organisation_id)
@@ -184,26 +211,39 @@ async def payroll_rows(
                 "minutes": sum(s.minutes for s in group),
                 "night_minutes": sum(s.night_minutes for s in group),
                 "amount_minor": amount,
-                "amount": _money(amount),
+                "amount": _money(amount, contract.currency),
             }
         )
     return rows
 
 
-async def payroll_csv(
+def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(str(row[k])) for k in columns})
+    return out.getvalue()
+
+
+async def payroll_export(
     session: AsyncSession,
     *,
     actor_id: uuid.UUID,
     organisation_id: uuid.UUID,
     starts_on: date,
     ends_on: date,
-) -> str:
+    spreadsheet: bool,
+) -> bytes:
+    """The payroll file, CSV or XLSX, and its audit record: the same rows either way."""
     rows = await payroll_rows(session, organisation_id, starts_on, ends_on)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PAYROLL_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(str(v)) for k, v in row.items()})
+    # Built before the audit record, the only write: no slow work in a write transaction.
+    if spreadsheet:
+        body = await asyncio.to_thread(
+            _xlsx, "Payroll", PAYROLL_SHEET, rows, starts_on=starts_on, ends_on=ends_on
+        )
+    else:
+        body = _csv(PAYROLL_COLUMNS, rows).encode()
     await audit.record(
         session,
         actor_id=actor_id,
@@ -213,9 +253,28 @@ async def payroll_csv(
             "starts_on": starts_on.isoformat(),
             "ends_on": ends_on.isoformat(),
             "rows": len(rows),
+            "format": "xlsx" if spreadsheet else "csv",
         },
     )
-    return out.getvalue()
+    return body
+
+
+async def grant_report_export(
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    starts_on: date,
+    ends_on: date,
+    *,
+    spreadsheet: bool,
+) -> bytes:
+    """The grant report as a file. Like the report itself it is not logged: it holds
+    totals per grant, nothing about any one person."""
+    rows = await grant_report(session, organisation_id, starts_on, ends_on)
+    if spreadsheet:
+        return await asyncio.to_thread(
+            _xlsx, "Grants", GRANT_SHEET, rows, starts_on=starts_on, ends_on=ends_on
+        )
+    return _csv(GRANT_COLUMNS, rows).encode()
 
 
 async def grant_report(
@@ -223,6 +282,7 @@ async def grant_report(
 ) -> list[dict[str, Any]]:
     """Per grant: hours and cost in the period (approved only), total spent, remaining
     budget, what published and draft rosters still plan, and an overspend warning."""
+    _check_period(starts_on, ends_on)
     in_period = await _approved_in(session, organisation_id, starts_on, ends_on)
     spent = await spent_by_funding(session, organisation_id)
     # Planned: assignments of peers on shifts not yet approved, from today on.
@@ -230,7 +290,7 @@ async def grant_report(
         select(Assignment, Shift)
         .join(Shift, col(Shift.id) == col(Assignment.shift_id))
         .where(Assignment.organisation_id == organisation_id)
-        .where(Assignment.role == AssignmentRole.PEER.value)
+        .where(Assignment.role == AssignmentRole.PEER)
         .where(col(Shift.ends_at) >= utc_now())
     )
     upcoming = list((await session.exec(statement)).all())
@@ -240,7 +300,7 @@ async def grant_report(
             await session.exec(
                 select(Timesheet)
                 .where(Timesheet.organisation_id == organisation_id)
-                .where(Timesheet.status == TimesheetStatus.APPROVED.value)
+                .where(Timesheet.status == TimesheetStatus.APPROVED)
             )
         ).all()
     }
@@ -268,3 +328,149 @@ async def grant_report(
             }
         )
     return report
+
+
+GRANT_COLUMNS = (
+    "funding_id",
+    "name",
+    "funder",
+    "currency",
+    "budget_minor",
+    "period_minutes",
+    "period_cost_minor",
+    "spent_minor",
+    "remaining_minor",
+    "planned_minor",
+    "overspend_warning",
+)
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+class CellKind(Enum):
+    TEXT = "text"
+    COUNT = "count"
+    HOURS = "hours"  # from a count of minutes
+    MONEY = "money"  # from minor units, in the row's currency
+    FLAG = "flag"
+    PERIOD_START = "period_start"
+    PERIOD_END = "period_end"
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    header: str
+    kind: CellKind
+    source: str = ""  # the row's key; the header when empty
+
+    @property
+    def key(self) -> str:
+        return self.source or self.header
+
+
+_PERIOD = (
+    SheetColumn("period_start", CellKind.PERIOD_START),
+    SheetColumn("period_end", CellKind.PERIOD_END),
+)
+
+PAYROLL_SHEET = (
+    *_PERIOD,
+    SheetColumn("worker_id", CellKind.TEXT),
+    SheetColumn("name", CellKind.TEXT),
+    SheetColumn("contract_id", CellKind.TEXT),
+    SheetColumn("contract_kind", CellKind.TEXT),
+    SheetColumn("pay_form", CellKind.TEXT),
+    SheetColumn("funding", CellKind.TEXT),
+    SheetColumn("currency", CellKind.TEXT),
+    SheetColumn("shifts", CellKind.COUNT),
+    SheetColumn("minutes", CellKind.COUNT),
+    SheetColumn("night_minutes", CellKind.COUNT),
+    SheetColumn("hours", CellKind.HOURS, "minutes"),
+    SheetColumn("night_hours", CellKind.HOURS, "night_minutes"),
+    SheetColumn("amount", CellKind.MONEY, "amount_minor"),
+)
+
+GRANT_SHEET = (
+    *_PERIOD,
+    SheetColumn("funding_id", CellKind.TEXT),
+    SheetColumn("name", CellKind.TEXT),
+    SheetColumn("funder", CellKind.TEXT),
+    SheetColumn("currency", CellKind.TEXT),
+    SheetColumn("period_minutes", CellKind.COUNT),
+    SheetColumn("period_hours", CellKind.HOURS, "period_minutes"),
+    SheetColumn("period_cost", CellKind.MONEY, "period_cost_minor"),
+    SheetColumn("spent", CellKind.MONEY, "spent_minor"),
+    SheetColumn("remaining", CellKind.MONEY, "remaining_minor"),
+    SheetColumn("planned", CellKind.MONEY, "planned_minor"),
+    SheetColumn("budget", CellKind.MONEY, "budget_minor"),
+    SheetColumn("overspend_warning", CellKind.FLAG),
+)
+
+_DATE_FORMAT = "yyyy-mm-dd"  # the same in every locale, unlike a short-date format
+_HOURS = Decimal("0.01")
+
+
+def _money_format(currency: str) -> str:
+    places = get_currency_precision(currency)
+    return "#,##0." + "0" * places if places else "#,##0"
+
+
+def _typed(
+    column: SheetColumn, row: dict[str, Any], starts_on: date, ends_on: date
+) -> tuple[Any, str | None]:
+    """A cell's value and number format. Money stays Decimal: the file holds its digits."""
+    if column.kind is CellKind.PERIOD_START:
+        return starts_on, _DATE_FORMAT
+    if column.kind is CellKind.PERIOD_END:
+        return ends_on, _DATE_FORMAT
+    value = row[column.key]
+    match column.kind:
+        case CellKind.COUNT:
+            return int(value), "0"
+        case CellKind.HOURS:
+            return (Decimal(int(value)) / 60).quantize(_HOURS, ROUND_HALF_UP), "0.00"
+        case CellKind.MONEY:
+            currency = str(row["currency"])
+            return _amount(int(value), currency), _money_format(currency)
+        case CellKind.FLAG:
+            return bool(value), None
+    # Text. Characters XML cannot carry are dropped rather than failing the whole file.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value)), None
+
+
+def _xlsx(
+    title: str,
+    columns: Sequence[SheetColumn],
+    rows: Sequence[dict[str, Any]],
+    *,
+    starts_on: date,
+    ends_on: date,
+) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # noqa: S101 - a new workbook has one sheet
+    sheet.title = title
+    book.properties.creator = ""  # not "openpyxl", nor anything about who made it
+    widths = [len(c.header) for c in columns]
+    sheet.append([c.header for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row_index, row in enumerate(rows, start=2):
+        for column_index, column in enumerate(columns, start=1):
+            value, number_format = _typed(column, row, starts_on, ends_on)
+            cell = sheet.cell(row=row_index, column=column_index, value=value)
+            if column.kind is CellKind.TEXT:
+                # openpyxl stores text starting with "=" as a formula: it stays text here.
+                cell.data_type = "s"
+            if number_format is not None:
+                cell.number_format = number_format
+            shown = len(value.isoformat()) if isinstance(value, date) else len(str(value)) + 2
+            widths[column_index - 1] = max(widths[column_index - 1], shown)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

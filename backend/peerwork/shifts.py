@@ -37,7 +37,7 @@ async def create_shift_type(
     shift_type = ShiftType(
         organisation_id=organisation_id,
         name=name,
-        kind=kind.value,
+        kind=kind,
         # Outreach pairs every peer with a professional unless the coordinator says otherwise.
         needs_pairing=needs_pairing if needs_pairing is not None else kind == ShiftKind.OUTREACH,
         needs_debrief=(

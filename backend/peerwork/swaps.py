@@ -59,7 +59,7 @@ async def _check_swap(
         near,
         shift_id=assignment.shift_id,
         account_id=to_account_id,
-        role=AssignmentRole(assignment.role),
+        role=assignment.role,
         ignore=assignment.id,
     )
     if reasons:
@@ -76,7 +76,7 @@ async def answer_swap(
     if accept:
         assignment, roster_row = await _swap_parts(session, swap)
         await _check_swap(session, roster_row, assignment, swap.to_account_id)
-    swap.status = (SwapStatus.ACCEPTED if accept else SwapStatus.DECLINED).value
+    swap.status = SwapStatus.ACCEPTED if accept else SwapStatus.DECLINED
     swap.answered_at = utc_now()
     session.add(swap)
     await session.flush()
@@ -112,7 +112,7 @@ async def cancel_swap(
         raise NotFound()
     if swap.status not in (SwapStatus.PROPOSED, SwapStatus.ACCEPTED):
         raise Conflict(f"This swap is {swap.status}.")
-    swap.status = SwapStatus.CANCELLED.value
+    swap.status = SwapStatus.CANCELLED
     session.add(swap)
     await audit.record(
         session,
@@ -169,7 +169,7 @@ async def decide_swap(
         await roster_service.record_change(
             session, roster_row, {swap.from_account_id, swap.to_account_id}
         )
-    swap.status = (SwapStatus.APPROVED if approve else SwapStatus.REFUSED).value
+    swap.status = SwapStatus.APPROVED if approve else SwapStatus.REFUSED
     swap.decided_by, swap.decided_at, swap.reason = actor_id, utc_now(), reason
     session.add(swap)
     await session.flush()

@@ -74,7 +74,7 @@ async def confirm_hours(
             confirmed_at=utc_now(),
         )
     sheet.actual_start, sheet.actual_end = actual_start, actual_end
-    sheet.status, sheet.confirmed_at, sheet.note = TimesheetStatus.CONFIRMED.value, utc_now(), None
+    sheet.status, sheet.confirmed_at, sheet.note = TimesheetStatus.CONFIRMED, utc_now(), None
     session.add(sheet)
     await session.flush()
     await audit.record(
@@ -92,7 +92,7 @@ async def list_timesheets(
 ) -> list[Timesheet]:
     statement = select(Timesheet).where(Timesheet.organisation_id == organisation_id)
     if status is not None:
-        statement = statement.where(Timesheet.status == status.value)
+        statement = statement.where(Timesheet.status == status)
     return list((await session.exec(statement.order_by(col(Timesheet.actual_start)))).all())
 
 
@@ -152,7 +152,7 @@ async def decide_timesheet(
             pay.night_minutes,
             pay.amount_minor,
         )
-    sheet.status = (TimesheetStatus.APPROVED if approve else TimesheetStatus.REJECTED).value
+    sheet.status = TimesheetStatus.APPROVED if approve else TimesheetStatus.REJECTED
     sheet.decided_by, sheet.decided_at, sheet.note = actor_id, utc_now(), note
     session.add(sheet)
     await session.flush()

@@ -74,7 +74,7 @@ async def my_shifts(
         .join(ShiftType, col(ShiftType.id) == col(Shift.shift_type_id))
         .join(Roster, col(Roster.id) == col(Assignment.roster_id))
         .where(Assignment.account_id == account_id)
-        .where(Roster.status == RosterStatus.PUBLISHED.value)
+        .where(Roster.status == RosterStatus.PUBLISHED)
         .order_by(col(Shift.starts_at))
     )
     if since is not None:

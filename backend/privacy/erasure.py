@@ -95,7 +95,7 @@ async def erase_membership(session: AsyncSession, erased: ErasureContext) -> Non
     await card_service.revoke_cards_of(session, actor_id=None, account_id=me, reason=ERASED_REASON)
     membership = await session.get(Membership, me)
     if membership is not None:
-        membership.status = MemberStatus.ERASED.value
+        membership.status = MemberStatus.ERASED
         membership.status_changed_at = now
         membership.languages, membership.city, membership.region = "", None, None
         session.add(membership)
@@ -166,7 +166,7 @@ async def erase_mentoring(session: AsyncSession, erased: ErasureContext) -> None
         await session.exec(
             select(Mentorship)
             .where((col(Mentorship.mentor_id) == me) | (col(Mentorship.mentee_id) == me))
-            .where(col(Mentorship.status) != MentorshipStatus.ENDED.value)
+            .where(col(Mentorship.status) != MentorshipStatus.ENDED)
         )
     ).all()
     for mentorship in running:
@@ -243,7 +243,7 @@ async def _erase_mentions(session: AsyncSession, erased: ErasureContext) -> None
             select(Room)
             .join(RoomMember, col(RoomMember.room_id) == col(Room.id))
             .where(col(RoomMember.account_id) == erased.account_id)
-            .where(col(Room.kind).in_([RoomKind.MENTORING.value, RoomKind.DIRECT.value]))
+            .where(col(Room.kind).in_([RoomKind.MENTORING, RoomKind.DIRECT]))
         )
     ).all()
     pattern = erased.name_pattern()
@@ -253,7 +253,7 @@ async def _erase_mentions(session: AsyncSession, erased: ErasureContext) -> None
     system = (
         await session.exec(
             select(RoomMessage)
-            .where(col(RoomMessage.kind) == MessageKind.SYSTEM.value)
+            .where(col(RoomMessage.kind) == MessageKind.SYSTEM)
             .where(col(RoomMessage.deleted_at).is_(None))
         )
     ).all()
@@ -284,8 +284,8 @@ async def erase_peerwork(session: AsyncSession, erased: ErasureContext) -> None:
     await session.exec(
         update(PeerWorker)
         .where(col(PeerWorker.account_id) == me)
-        .where(col(PeerWorker.status).in_([WorkerStatus.ACTIVE.value, WorkerStatus.INVITED.value]))
-        .values(status=WorkerStatus.ENDED.value)
+        .where(col(PeerWorker.status).in_([WorkerStatus.ACTIVE, WorkerStatus.INVITED]))
+        .values(status=WorkerStatus.ENDED)
     )
     workers = select(PeerWorker.id).where(col(PeerWorker.account_id) == me)
     await session.exec(delete(SafetyExclusion).where(col(SafetyExclusion.worker_id).in_(workers)))

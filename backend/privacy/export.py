@@ -138,7 +138,7 @@ async def export_identity(session: AsyncSession, me: uuid.UUID) -> Any:
                 "requested_by": _name(names, r.requested_by),
                 "approved_by": _name(names, r.decided_by),
                 "reason": r.reason,
-                "emergency": r.status == UnsealStatus.EMERGENCY.value,
+                "emergency": r.status == UnsealStatus.EMERGENCY,
                 "requested_at": r.created_at,
                 "approved_at": r.decided_at,
                 "times_opened": r.open_count,

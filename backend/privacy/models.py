@@ -3,7 +3,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
+from backend.room.models import RoomKind
 
 
 class RetentionSetting(SQLModel, table=True):
@@ -11,7 +12,7 @@ class RetentionSetting(SQLModel, table=True):
 
     __tablename__ = "retention_setting"
 
-    room_kind: str = Field(primary_key=True, max_length=32)
+    room_kind: RoomKind = Field(primary_key=True, sa_type=EnumText(RoomKind, length=32))
     days: int | None = Field(default=None)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     updated_by: uuid.UUID | None = Field(default=None)

@@ -138,8 +138,8 @@ async def list_retention(session: AsyncSession) -> list[Retention]:
     return [
         Retention(
             room_kind=kind,
-            days=rows[kind.value].days if kind.value in rows else None,
-            updated_at=rows[kind.value].updated_at if kind.value in rows else None,
+            days=rows[kind].days if kind in rows else None,
+            updated_at=rows[kind].updated_at if kind in rows else None,
         )
         for kind in RoomKind
     ]
@@ -148,9 +148,9 @@ async def list_retention(session: AsyncSession) -> list[Retention]:
 async def set_retention(
     session: AsyncSession, *, actor_id: uuid.UUID, room_kind: RoomKind, days: int | None
 ) -> list[Retention]:
-    row = await session.get(RetentionSetting, room_kind.value)
+    row = await session.get(RetentionSetting, room_kind)
     before = row.days if row else None
-    row = row or RetentionSetting(room_kind=room_kind.value, updated_at=utc_now())
+    row = row or RetentionSetting(room_kind=room_kind, updated_at=utc_now())
     row.days, row.updated_at, row.updated_by = days, utc_now(), actor_id
     session.add(row)
     await session.flush()
@@ -158,7 +158,7 @@ async def set_retention(
         session,
         actor_id=actor_id,
         action="retention.changed",
-        subject=f"room_kind:{room_kind.value}",
+        subject=f"room_kind:{room_kind}",
         details={"from_days": before, "to_days": days},
     )
     return await list_retention(session)

@@ -15,12 +15,10 @@ from backend.core.errors import Forbidden, NotFound
 from backend.room import rules
 from backend.room.models import (
     GroupSession,
-    MemberState,
     Room,
     RoomKind,
     RoomMember,
     RoomMessage,
-    RoomRole,
 )
 
 
@@ -33,7 +31,7 @@ class RoomAccess:
 
     @property
     def kind(self) -> RoomKind:
-        return RoomKind(self.room.kind)
+        return self.room.kind
 
     @property
     def can_moderate(self) -> bool:
@@ -43,9 +41,7 @@ class RoomAccess:
 def member_view(member: RoomMember | None) -> rules.MemberView | None:
     if member is None:
         return None
-    return rules.MemberView(
-        role=RoomRole(member.role), state=MemberState(member.state), muted_until=member.muted_until
-    )
+    return rules.MemberView(role=member.role, state=member.state, muted_until=member.muted_until)
 
 
 async def get_membership(
@@ -85,7 +81,7 @@ async def access_room_by_id(
         raise NotFound()
     member = await get_membership(session, room_id, account_id)
     view = member_view(member)
-    kind = RoomKind(room.kind)
+    kind = room.kind
     if need == "see":
         allowed = rules.can_see(kind, view, grants)
     else:

@@ -23,13 +23,13 @@ async def shares_a_room(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bo
     mine = (
         select(RoomMember.room_id)
         .where(RoomMember.account_id == a)
-        .where(RoomMember.state == MemberState.ACTIVE.value)
+        .where(RoomMember.state == MemberState.ACTIVE)
     )
     statement = (
         select(RoomMember.id)
         .join(Room, col(Room.id) == col(RoomMember.room_id))
         .where(RoomMember.account_id == b)
-        .where(RoomMember.state == MemberState.ACTIVE.value)
+        .where(RoomMember.state == MemberState.ACTIVE)
         .where(col(RoomMember.room_id).in_(mine))
         .where(col(Room.opened_at).is_not(None))
         .limit(1)
@@ -86,7 +86,7 @@ async def open_direct_conversation(
     other = await get_membership(session, room.id, other_id)
     await add_room_member(session, room_id=room.id, account_id=me)
     if room.opened_at is None and not mentoring:
-        if other is None or other.state != MemberState.ACTIVE.value:
+        if other is None or other.state != MemberState.ACTIVE:
             await add_room_member(
                 session, room_id=room.id, account_id=other_id, state=MemberState.INVITED
             )
@@ -103,11 +103,7 @@ async def answer_direct_conversation(
 ) -> Room | None:
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id, need="see")
     member = access.member
-    if (
-        access.kind is not RoomKind.DIRECT
-        or member is None
-        or member.state != MemberState.INVITED.value
-    ):
+    if access.kind is not RoomKind.DIRECT or member is None or member.state != MemberState.INVITED:
         raise NotFound()
     if accept:
         others = await session.exec(
@@ -118,7 +114,7 @@ async def answer_direct_conversation(
         for other_id in others.all():
             if await safety_service.is_blocked_between(session, actor.account.id, other_id):
                 raise NotFound()
-        member.state = MemberState.ACTIVE.value
+        member.state = MemberState.ACTIVE
         access.room.opened_at = utc_now()
         session.add_all([member, access.room])
         await session.flush()

@@ -179,7 +179,7 @@ async def _store_message(
         seq=room.last_seq,
         author_id=author_id,
         client_id=client_id,
-        kind=kind.value,
+        kind=kind,
         body=body,
         reply_to_seq=reply_to,
         content_warning=content_warning,
@@ -232,11 +232,11 @@ async def _announce_mentions(
             select(RoomMember.account_id, Account.pseudonym, RoomMember.notify_level)
             .join(Account, col(Account.id) == col(RoomMember.account_id))
             .where(RoomMember.room_id == room.id)
-            .where(RoomMember.state == MemberState.ACTIVE.value)
+            .where(RoomMember.state == MemberState.ACTIVE)
             .where(RoomMember.account_id != author_id)
         )
     ).all()
-    wanting = {a: p for a, p, level in rows if level != NotifyLevel.NONE.value}
+    wanting = {a: p for a, p, level in rows if level != NotifyLevel.NONE}
     named = rules.mentioned(message.body, wanting)
     if not named:
         return
@@ -253,9 +253,9 @@ async def set_notify_level(
 ) -> RoomPublic:
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
     member = access.member
-    if member is None or member.state != MemberState.ACTIVE.value:
+    if member is None or member.state != MemberState.ACTIVE:
         raise NotFound()
-    member.notify_level = level.value
+    member.notify_level = level
     session.add(member)
     await session.flush()
     return room_public(access.room, member)
@@ -535,7 +535,7 @@ async def mark_read(
 ) -> RoomPublic:
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id)
     member = access.member
-    if member is None or member.state != MemberState.ACTIVE.value:
+    if member is None or member.state != MemberState.ACTIVE:
         raise NotFound()
     target = min(seq, access.room.last_seq)
     if target > member.last_read_seq:

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
 
 
 class RoomKind(StrEnum):
@@ -51,7 +51,7 @@ class MessageKind(StrEnum):
 
 class Room(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    kind: str = Field(max_length=32, index=True)
+    kind: RoomKind = Field(index=True, sa_type=EnumText(RoomKind, length=32))
     name: str = Field(max_length=80)
     topic: str = Field(default="", max_length=280)
     # Makes rooms that must exist once unique: a mentoring pair, a direct pair, the active
@@ -74,12 +74,14 @@ class RoomMember(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     room_id: uuid.UUID = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    role: str = Field(default=RoomRole.MEMBER.value, max_length=16)
-    state: str = Field(default=MemberState.ACTIVE.value, max_length=16)
+    role: RoomRole = Field(default=RoomRole.MEMBER, sa_type=EnumText(RoomRole, length=16))
+    state: MemberState = Field(default=MemberState.ACTIVE, sa_type=EnumText(MemberState, length=16))
     joined_at: datetime = Field(sa_type=UTCDateTime)
     last_read_seq: int = Field(default=0)
     muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    notify_level: str = Field(default=NotifyLevel.ALL.value, max_length=16)
+    notify_level: NotifyLevel = Field(
+        default=NotifyLevel.ALL, sa_type=EnumText(NotifyLevel, length=16)
+    )
 
 
 class RoomMessage(SQLModel, table=True):
@@ -96,7 +98,7 @@ class RoomMessage(SQLModel, table=True):
     seq: int
     author_id: uuid.UUID | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
     client_id: str | None = Field(default=None, max_length=64)
-    kind: str = Field(default=MessageKind.TEXT.value, max_length=16)
+    kind: MessageKind = Field(default=MessageKind.TEXT, sa_type=EnumText(MessageKind, length=16))
     body: str = Field(sa_column=Column(Text, nullable=False))
     reply_to_seq: int | None = Field(default=None)
     # A few words the reader sees before the text, which stays folded until she opens it.

@@ -41,7 +41,7 @@ from backend.realtime.wire import Outgoing
 from backend.room import events, rules
 from backend.room import messages as room_messages
 from backend.room.access import access_room_by_id
-from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomRole
+from backend.room.models import Room, RoomKind, RoomMember
 from backend.room.schemas import (
     MessagePublic,
     ReadFrame,
@@ -365,6 +365,8 @@ async def load_live_state(
                 col(RoleGrant.account_id).in_(account_ids)
             )
         )
+        # sqlmodel types an enum column in a multi-column select as str: the rows already
+        # hold members, the call only tells mypy so.
         for account_id, role, organisation_id in grants_rows.all():
             held[account_id].append((Role(role), organisation_id))
         restricted = await session.exec(
@@ -393,14 +395,14 @@ async def load_live_state(
         )
         for account_id, room_id, role, member_state, muted_until in members.all():
             state.members[(account_id, room_id)] = rules.MemberView(
-                role=RoomRole(role), state=MemberState(member_state), muted_until=muted_until
+                role=role, state=member_state, muted_until=muted_until
             )
     if room_ids:
         rooms = await session.exec(
             select(Room.id, Room.kind, Room.last_seq).where(col(Room.id).in_(room_ids))
         )
         for room_id, kind, last_seq in rooms.all():
-            state.kinds[room_id] = RoomKind(kind)
+            state.kinds[room_id] = RoomKind(kind)  # a member already, typed str (above)
             state.heads[room_id] = last_seq
     return state
 

@@ -37,7 +37,7 @@ async def new_room(
     """A room with nobody in it yet. No checks: the caller decided, and adds the members."""
     now = utc_now()
     room = Room(
-        kind=kind.value,
+        kind=kind,
         name=name,
         topic=topic,
         created_by=created_by,
@@ -55,12 +55,11 @@ async def add_room_member(
     *,
     room_id: uuid.UUID,
     account_id: uuid.UUID,
-    role: str = RoomRole.MEMBER.value,
+    role: RoomRole = RoomRole.MEMBER,
     state: MemberState = MemberState.ACTIVE,
 ) -> RoomMember:
     """Make her a member (idempotent; brings back one who left or was removed). No checks:
     the caller decided. Her live connections are told so they can subscribe."""
-    room_role = RoomRole(role)
     if await session.get(Room, room_id) is None:
         raise NotFound()
     member = await get_membership(session, room_id, account_id)
@@ -70,15 +69,15 @@ async def add_room_member(
         member = RoomMember(
             room_id=room_id,
             account_id=account_id,
-            role=room_role.value,
-            state=state.value,
+            role=role,
+            state=state,
             joined_at=utc_now(),
         )
-    elif member.state == state.value and member.role == room_role.value:
+    elif member.state == state and member.role == role:
         return member
     else:
-        member.role = room_role.value
-        member.state = state.value
+        member.role = role
+        member.state = state
         member.joined_at = utc_now()
     session.add(member)
     await session.flush()
@@ -93,7 +92,7 @@ async def create_room(
         raise Forbidden("You cannot open this kind of room.", code="missing_capability")
     room = await new_room(session, kind=kind, name=name, topic=topic, created_by=actor.account.id)
     await add_room_member(
-        session, room_id=room.id, account_id=actor.account.id, role=RoomRole.MODERATOR.value
+        session, room_id=room.id, account_id=actor.account.id, role=RoomRole.MODERATOR
     )
     return room
 
@@ -105,9 +104,9 @@ async def remove_room_member(
     an active member, she left a working group). No checks: the caller decided. Her
     history stays for moderation; she stops receiving the room at once."""
     member = await get_membership(session, room_id, account_id)
-    if member is None or member.state not in (MemberState.ACTIVE.value, MemberState.INVITED.value):
+    if member is None or member.state not in (MemberState.ACTIVE, MemberState.INVITED):
         return
-    member.state = MemberState.REMOVED.value
+    member.state = MemberState.REMOVED
     session.add(member)
     await session.flush()
     events.publish_on_commit(session, events.MemberRemovedEvent(room_id, account_id))
@@ -127,7 +126,7 @@ async def create_working_group_room(
     room = await new_room(session, kind=RoomKind.WORKING_GROUP, name=name, created_by=created_by)
     if created_by is not None:
         await add_room_member(
-            session, room_id=room.id, account_id=created_by, role=RoomRole.MODERATOR.value
+            session, room_id=room.id, account_id=created_by, role=RoomRole.MODERATOR
         )
     return room
 
@@ -177,7 +176,7 @@ async def open_welcome_conversation(
             action="room.welcome_conversation_opened",
             subject=f"account:{newcomer_id}",
         )
-    await add_room_member(session, room_id=room.id, account_id=me, role=RoomRole.MODERATOR.value)
+    await add_room_member(session, room_id=room.id, account_id=me, role=RoomRole.MODERATOR)
     await add_room_member(session, room_id=room.id, account_id=newcomer_id)
     return room
 
@@ -212,13 +211,13 @@ async def list_my_rooms(session: AsyncSession, actor: Actor) -> list[RoomPublic]
         select(Room, RoomMember)
         .join(RoomMember, col(RoomMember.room_id) == col(Room.id))
         .where(RoomMember.account_id == me)
-        .where(col(RoomMember.state).in_([MemberState.ACTIVE.value, MemberState.INVITED.value]))
+        .where(col(RoomMember.state).in_([MemberState.ACTIVE, MemberState.INVITED]))
         .order_by(col(Room.name))
     )
     rows = [
         (room, member)
         for room, member in (await session.exec(statement)).all()
-        if rules.can_see(RoomKind(room.kind), member_view(member), actor.grants)
+        if rules.can_see(room.kind, member_view(member), actor.grants)
     ]
     unread_statement = (
         select(RoomMessage.room_id, func.count())
@@ -245,13 +244,13 @@ async def list_joinable_rooms(session: AsyncSession, actor: Actor) -> list[RoomP
             & (col(RoomMember.account_id) == actor.account.id),
             isouter=True,
         )
-        .where(col(Room.kind).in_([k.value for k in rules.SELF_JOIN_KINDS]))
+        .where(col(Room.kind).in_(rules.SELF_JOIN_KINDS))
         .order_by(col(Room.name))
     )
     return [
         room_public(room, member)
         for room, member in (await session.exec(statement)).all()
-        if rules.can_join(RoomKind(room.kind), member_view(member), actor.grants)
+        if rules.can_join(room.kind, member_view(member), actor.grants)
     ]
 
 
@@ -273,11 +272,11 @@ async def join_room(session: AsyncSession, actor: Actor, room_id: uuid.UUID) -> 
 async def leave_room(session: AsyncSession, actor: Actor, room_id: uuid.UUID) -> None:
     access = await access_room_by_id(session, actor.account.id, actor.grants, room_id, need="see")
     if access.member is None or access.member.state not in (
-        MemberState.ACTIVE.value,
-        MemberState.INVITED.value,
+        MemberState.ACTIVE,
+        MemberState.INVITED,
     ):
         raise NotFound()
-    access.member.state = MemberState.LEFT.value
+    access.member.state = MemberState.LEFT
     session.add(access.member)
     await session.flush()
     events.publish_on_commit(
@@ -296,7 +295,7 @@ async def list_members(
         select(RoomMember, Account.pseudonym, Account.restrictions)
         .join(Account, col(Account.id) == col(RoomMember.account_id))
         .where(RoomMember.room_id == room_id)
-        .where(col(RoomMember.state).in_([MemberState.ACTIVE.value, MemberState.INVITED.value]))
+        .where(col(RoomMember.state).in_([MemberState.ACTIVE, MemberState.INVITED]))
         .order_by(col(Account.pseudonym))
     )
     sees_hidden = actor.grants.can(Capability.SAFETY_REVIEW)
@@ -325,13 +324,13 @@ async def add_member_as_moderator(
     )
     if access.kind in rules.PRIVATE_KINDS:
         raise Forbidden("Nobody is added to a private conversation.", code="private_room")
-    member = await add_room_member(session, room_id=room_id, account_id=account_id, role=role.value)
+    member = await add_room_member(session, room_id=room_id, account_id=account_id, role=role)
     await audit.record(
         session,
         actor_id=actor.account.id,
         action="room.member_added",
         subject=f"room:{room_id}",
-        details={"account": str(account_id), "role": role.value},
+        details={"account": str(account_id), "role": role},
     )
     return member
 
@@ -340,7 +339,7 @@ async def _target_member(
     session: AsyncSession, room_id: uuid.UUID, account_id: uuid.UUID
 ) -> RoomMember:
     member = await get_membership(session, room_id, account_id)
-    if member is None or member.state != MemberState.ACTIVE.value:
+    if member is None or member.state != MemberState.ACTIVE:
         raise NotFound("She is not a member of this room.")
     return member
 
@@ -355,7 +354,7 @@ async def remove_member(
     if account_id == actor.account.id:
         raise Conflict("Leave the room instead of removing yourself.")
     member = await _target_member(session, access.room.id, account_id)
-    member.state = MemberState.REMOVED.value
+    member.state = MemberState.REMOVED
     session.add(member)
     await session.flush()
     await audit.record(

@@ -1,4 +1,4 @@
-from backend.room.models import NotifyLevel, Room, RoomKind, RoomMember, RoomMessage, RoomRole
+from backend.room.models import NotifyLevel, Room, RoomMember, RoomMessage
 from backend.room.schemas import AuthorPublic, MessagePublic, RoomPublic
 
 
@@ -31,16 +31,16 @@ def message_public(
 def room_public(room: Room, member: RoomMember | None, unread: int = 0) -> RoomPublic:
     return RoomPublic(
         id=room.id,
-        kind=RoomKind(room.kind),
+        kind=room.kind,
         name=room.name,
         topic=room.topic,
         created_at=room.created_at,
         is_open=room.opened_at is not None,
         last_seq=room.last_seq,
-        my_role=RoomRole(member.role) if member else None,
+        my_role=member.role if member else None,
         my_state=member.state if member else None,
         last_read_seq=member.last_read_seq if member else 0,
         unread=unread,
         muted_until=member.muted_until if member else None,
-        notify_level=NotifyLevel(member.notify_level) if member else NotifyLevel.ALL,
+        notify_level=member.notify_level if member else NotifyLevel.ALL,
     )

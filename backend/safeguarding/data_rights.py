@@ -7,7 +7,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.erasure import ErasureContext
-from backend.safeguarding import service
+from backend.safeguarding import decisions as decision_service
+from backend.safeguarding import reports as report_service
 from backend.safeguarding.models import (
     CaseAppeal,
     CaseEvidence,
@@ -23,8 +24,8 @@ from moderation import restrictions as restriction_effects
 async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> Any:
     """Reports she made (status only), decisions about her and the restrictions she had.
     Never who reported her; a duress alert is not hers to see either."""
-    reports = await service.list_my_reports(session, account_id)
-    decisions = await service.decisions_about_me(session, account_id)
+    reports = await report_service.list_my_reports(session, account_id)
+    decisions = await decision_service.decisions_about_me(session, account_id)
     restrictions = (
         await session.exec(
             select(Restriction)
@@ -39,7 +40,7 @@ async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> A
         ],
         "decisions_about_me": [
             {
-                "decision": d.decision.value,
+                "decision": d.decision,
                 "reason": d.reason,
                 "decided_at": d.decided_at,
                 "appealed": d.appeal is not None,
@@ -49,14 +50,14 @@ async def export_safeguarding(session: AsyncSession, account_id: uuid.UUID) -> A
         ],
         "restrictions": [
             {
-                "effects": sorted(e.value for e in restriction_effects.parse(r.effects)),
+                "effects": sorted(restriction_effects.parse(r.effects)),
                 "reason": r.reason,
                 "from": r.applied_at,
                 "until": r.expires_at,
                 "lifted_at": r.lifted_at,
             }
             for r in restrictions
-            if restriction_effects.Effect.DURESS.value not in r.effects
+            if restriction_effects.Effect.DURESS not in r.effects
         ],
     }
 
@@ -70,9 +71,7 @@ async def erase_safeguarding(session: AsyncSession, erased: ErasureContext) -> N
         update(SafetyReport).where(col(SafetyReport.reporter_id) == me).values(reporter_id=None)
     )
     erased.count("reports_made", int(getattr(result, "rowcount", 0) or 0))
-    open_cases = select(SafetyCase.id).where(
-        col(SafetyCase.status).in_([s.value for s in case_rules.OPEN_STATUSES])
-    )
+    open_cases = select(SafetyCase.id).where(col(SafetyCase.status).in_(case_rules.OPEN_STATUSES))
     await session.exec(
         update(CaseEvidence)
         .where(col(CaseEvidence.author_id) == me)

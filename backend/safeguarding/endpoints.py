@@ -9,7 +9,12 @@ from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, per_acc
 from backend.core.dependencies import DbSession
 from backend.core.errors import Forbidden
 from backend.core.jsonbody import StrictJSONRoute
-from backend.safeguarding import screening, service, trust
+from backend.safeguarding import access as case_access
+from backend.safeguarding import cases as case_service
+from backend.safeguarding import decisions as decision_service
+from backend.safeguarding import reports as report_service
+from backend.safeguarding import restrictions as restriction_service
+from backend.safeguarding import screening, trust
 from backend.safeguarding.models import Restriction
 from backend.safeguarding.schemas import (
     EFFECT_MEANING,
@@ -81,11 +86,11 @@ def _restriction_out(row: Restriction) -> RestrictionOut:
 )
 async def file_report(body: ReportIn, actor: SelfActor, session: DbSession) -> MyReportOut:
     """Report a person, a message or a room. The person reported is never told who."""
-    report = await service.file_report(
+    report = await report_service.file_report(
         session,
         actor,
         kind=body.kind,
-        target=service.ReportTarget(
+        target=report_service.ReportTarget(
             kind=body.target.kind,
             account_id=body.target.account_id,
             room_id=body.target.room_id,
@@ -95,7 +100,7 @@ async def file_report(body: ReportIn, actor: SelfActor, session: DbSession) -> M
         immediate_danger=body.immediate_danger,
         evidence_seqs=body.evidence_seqs,
     )
-    mine = await service.list_my_reports(session, actor.account.id)
+    mine = await report_service.list_my_reports(session, actor.account.id)
     return next(MyReportOut.model_validate(r) for r in mine if r.id == report.id)
 
 
@@ -103,7 +108,7 @@ async def file_report(body: ReportIn, actor: SelfActor, session: DbSession) -> M
 async def my_reports(actor: SelfActor, session: DbSession) -> list[MyReportOut]:
     return [
         MyReportOut.model_validate(r)
-        for r in await service.list_my_reports(session, actor.account.id)
+        for r in await report_service.list_my_reports(session, actor.account.id)
     ]
 
 
@@ -120,7 +125,7 @@ async def my_restrictions(actor: SelfActor, session: DbSession) -> list[MyRestri
             since=r.since,
             until=r.until,
         )
-        for r in await service.my_restrictions(session, actor.account.id)
+        for r in await restriction_service.my_restrictions(session, actor.account.id)
     ]
 
 
@@ -138,7 +143,7 @@ async def my_decisions(actor: SelfActor, session: DbSession) -> list[DecisionAbo
             appeal_outcome=d.appeal.outcome if d.appeal else None,
             can_appeal=d.can_appeal,
         )
-        for d in await service.decisions_about_me(session, actor.account.id)
+        for d in await decision_service.decisions_about_me(session, actor.account.id)
     ]
 
 
@@ -151,7 +156,7 @@ async def appeal(
     """Ask another safeguarding officer to look at a decision about you again."""
     if actor.session.duress:
         raise Forbidden(NOT_NOW)
-    row = await service.file_appeal(session, actor, case_id, statement=body.statement)
+    row = await decision_service.file_appeal(session, actor, case_id, statement=body.statement)
     return AppealOut.model_validate(row)
 
 
@@ -213,12 +218,12 @@ async def queue(
             assigned_to=item.case.assigned_to,
             assigned_pseudonym=item.assigned_pseudonym,
         )
-        for item in await service.triage_queue(session, actor, statuses=statuses)
+        for item in await case_service.triage_queue(session, actor, statuses=statuses)
     ]
 
 
 async def _case_out(session: DbSession, actor: Actor, case_id: uuid.UUID) -> CaseOut:
-    found = await service.case_file(session, actor, case_id)
+    found = await case_service.case_file(session, actor, case_id)
     case = found.case
     return CaseOut(
         id=case.id,
@@ -266,7 +271,7 @@ async def get_case(case_id: uuid.UUID, actor: Officer, session: DbSession) -> Ca
 
 @router.post("/safety/cases/{case_id}/assignment", response_model=CaseOut)
 async def assign(case_id: uuid.UUID, body: AssignIn, actor: Officer, session: DbSession) -> CaseOut:
-    await service.assign_case(session, actor, case_id, officer_id=body.officer_id)
+    await case_service.assign_case(session, actor, case_id, officer_id=body.officer_id)
     return await _case_out(session, actor, case_id)
 
 
@@ -274,7 +279,7 @@ async def assign(case_id: uuid.UUID, body: AssignIn, actor: Officer, session: Db
 async def severity(
     case_id: uuid.UUID, body: SeverityIn, actor: Officer, session: DbSession
 ) -> CaseOut:
-    await service.set_severity(
+    await case_service.set_severity(
         session, actor, case_id, severity=Severity(body.severity), urgent=body.urgent
     )
     return await _case_out(session, actor, case_id)
@@ -284,7 +289,7 @@ async def severity(
     "/safety/cases/{case_id}/notes", status_code=status.HTTP_201_CREATED, response_model=CaseOut
 )
 async def add_note(case_id: uuid.UUID, body: NoteIn, actor: Officer, session: DbSession) -> CaseOut:
-    await service.add_note(session, actor, case_id, body=body.body)
+    await case_service.add_note(session, actor, case_id, body=body.body)
     return await _case_out(session, actor, case_id)
 
 
@@ -297,7 +302,7 @@ async def restrict_now(
     case_id: uuid.UUID, body: RestrictIn, actor: Officer, session: DbSession
 ) -> RestrictionOut:
     """An interim restriction, at once, while the case is examined."""
-    row = await service.restrict_for_case(
+    row = await restriction_service.restrict_for_case(
         session,
         actor,
         case_id,
@@ -312,7 +317,7 @@ async def restrict_now(
 async def decide(
     case_id: uuid.UUID, body: DecisionIn, actor: Officer, session: DbSession
 ) -> CaseOut:
-    await service.decide_case(
+    await decision_service.decide_case(
         session,
         actor,
         case_id,
@@ -329,7 +334,9 @@ async def decide(
 async def decide_appeal(
     case_id: uuid.UUID, body: AppealDecisionIn, actor: Officer, session: DbSession
 ) -> CaseOut:
-    await service.decide_appeal(session, actor, case_id, outcome=body.outcome, reason=body.reason)
+    await decision_service.decide_appeal(
+        session, actor, case_id, outcome=body.outcome, reason=body.reason
+    )
     return await _case_out(session, actor, case_id)
 
 
@@ -337,7 +344,7 @@ async def decide_appeal(
 async def cascade_plan(case_id: uuid.UUID, actor: Officer, session: DbSession) -> CascadePlanOut:
     """Who a confirmed infiltration puts in doubt, before acting on it."""
     plan, votes = await trust.plan_cascade(session, actor, case_id)
-    case = await service.access_case(session, actor, case_id)
+    case = await case_access.access_case(session, actor, case_id)
     graph = await trust.trust_graph(session, actor, case.target_account_id)  # type: ignore[arg-type]
     review = [n for n in graph.nodes if n.account_id in plan.review]
     return CascadePlanOut(
@@ -363,7 +370,7 @@ async def apply_cascade(case_id: uuid.UUID, actor: Officer, session: DbSession) 
 async def restrict_account(
     account_id: uuid.UUID, body: RestrictIn, actor: Officer, session: DbSession
 ) -> RestrictionOut:
-    row = await service.apply_restriction(
+    row = await restriction_service.apply_restriction(
         session,
         officer_id=actor.account.id,
         account_id=account_id,
@@ -378,7 +385,9 @@ async def restrict_account(
 async def lift(
     restriction_id: uuid.UUID, body: LiftIn, actor: Officer, session: DbSession
 ) -> RestrictionOut:
-    row = await service.lift_restriction(session, actor, restriction_id, reason=body.reason)
+    row = await restriction_service.lift_restriction(
+        session, actor, restriction_id, reason=body.reason
+    )
     return _restriction_out(row)
 
 
@@ -421,8 +430,8 @@ async def _rules_out(session: DbSession) -> list[SignalRuleOut]:
     return [
         SignalRuleOut(
             id=rule.id,
-            kind=rule.kind.value,
-            severity=rule.severity.value,
+            kind=rule.kind,
+            severity=rule.severity,
             description=rule.description,
             enabled=rule.id not in disabled,
             default_enabled=rule.default_enabled,

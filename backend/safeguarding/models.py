@@ -4,7 +4,9 @@ from datetime import datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from backend.core.db import UTCDateTime
+from backend.core.db import EnumText, UTCDateTime
+from moderation.cases import AppealOutcome, CaseSource, CaseStatus, Decision
+from moderation.reports import ReportKind, TargetKind
 
 
 class SafetyCase(SQLModel, table=True):
@@ -13,19 +15,19 @@ class SafetyCase(SQLModel, table=True):
     __tablename__ = "safety_case"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    source: str = Field(max_length=16)
+    source: CaseSource = Field(sa_type=EnumText(CaseSource, length=16))
     target_account_id: uuid.UUID | None = Field(
         default=None, foreign_key="account.id", index=True, ondelete="SET NULL"
     )
     target_room_id: uuid.UUID | None = Field(
         default=None, foreign_key="room.id", index=True, ondelete="SET NULL"
     )
-    status: str = Field(max_length=16, index=True)
+    status: CaseStatus = Field(index=True, sa_type=EnumText(CaseStatus, length=16))
     urgent: bool = Field(default=False)
     severity: int
     assigned_to: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    decision: str | None = Field(default=None, max_length=16)
+    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, length=16))
     decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -44,8 +46,8 @@ class SafetyReport(SQLModel, table=True):
     reporter_id: uuid.UUID | None = Field(
         default=None, foreign_key="account.id", index=True, ondelete="SET NULL"
     )
-    kind: str = Field(max_length=16)
-    target_kind: str = Field(max_length=16)
+    kind: ReportKind = Field(sa_type=EnumText(ReportKind, length=16))
+    target_kind: TargetKind = Field(sa_type=EnumText(TargetKind, length=16))
     immediate_danger: bool = Field(default=False)
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -92,7 +94,7 @@ class CaseAppeal(SQLModel, table=True):
     appellant_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     statement: str = Field(sa_column=Column(Text, nullable=False))
     filed_at: datetime = Field(sa_type=UTCDateTime)
-    outcome: str | None = Field(default=None, max_length=16)
+    outcome: AppealOutcome | None = Field(default=None, sa_type=EnumText(AppealOutcome, length=16))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

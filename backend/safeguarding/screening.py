@@ -21,7 +21,8 @@ from backend.room import messages as room_messages
 from backend.room.models import MemberState, Room, RoomKind, RoomMember, RoomMessage
 from backend.room.rules import PRIVATE_KINDS
 from backend.room.screening import Draft, Screened
-from backend.safeguarding import service as cases
+from backend.safeguarding import access as case_access
+from backend.safeguarding import reports as report_service
 from backend.safeguarding.models import CaseEvidence, SignalRuleSetting
 from moderation import signals
 from moderation.cases import CaseSource
@@ -33,7 +34,7 @@ SEVERITY: dict[signals.Severity, Severity] = {
     signals.Severity.MEDIUM: Severity.MEDIUM,
     signals.Severity.HIGH: Severity.HIGH,
 }
-NEWCOMER_STATUSES = (MemberStatus.NEWCOMER.value,)
+NEWCOMER_STATUSES = (MemberStatus.NEWCOMER,)
 
 
 # Every stored message needs the switched-off rules, and admins change them rarely: each
@@ -97,7 +98,7 @@ async def _has_newcomer_reader(
         )
         .where(RoomMember.room_id == room_id)
         .where(RoomMember.account_id != author_id)
-        .where(RoomMember.state == MemberState.ACTIVE.value)
+        .where(RoomMember.state == MemberState.ACTIVE)
         .where(
             or_(
                 col(Membership.status).is_(None),
@@ -118,7 +119,7 @@ async def _flag(
     evidence: list[tuple[str, str]],
     body: str,
 ) -> None:
-    case = await cases.open_or_join_case(
+    case = await report_service.open_or_join_case(
         session,
         source=CaseSource.SIGNAL,
         account_id=draft.author_id,
@@ -152,7 +153,7 @@ async def _activity_signals(
     """The author's private messages of the last week, as the activity rules read them."""
     now = utc_now()
     since = now - timedelta(days=7)
-    private = [k.value for k in PRIVATE_KINDS]
+    private = list(PRIVATE_KINDS)
     rows = await session.exec(
         select(RoomMessage.room_id, RoomMessage.body, RoomMessage.created_at)
         .join(Room, col(Room.id) == col(RoomMessage.room_id))
@@ -246,7 +247,7 @@ async def release(session: AsyncSession, actor: Actor, evidence_id: uuid.UUID) -
     row = await session.get(CaseEvidence, evidence_id)
     if row is None or row.signal_rule != WITHHOLD_RULE:
         raise NotFound()
-    await cases.access_case(session, actor, row.case_id)
+    await case_access.access_case(session, actor, row.case_id)
     if row.room_id is None or row.seq is None:
         raise Conflict("Nothing was withheld here.")
     # Masking is deterministic: the stored text is what masking the evidence gives.

@@ -4,14 +4,14 @@ import asyncio
 import logging
 
 from backend.core.db import Database
-from backend.safeguarding import service
+from backend.safeguarding import restrictions as restriction_service
 
 log = logging.getLogger("tandem.tasks")
 
 
 async def run_due_work(database: Database) -> int:
     async with database.session() as session:
-        return await service.expire_restrictions(session)
+        return await restriction_service.expire_restrictions(session)
 
 
 async def run_forever(database: Database, every_seconds: float) -> None:

@@ -23,7 +23,7 @@ from backend.membership.models import (
 )
 from backend.mentoring.models import Mentorship
 from backend.room import messages as room_messages
-from backend.safeguarding import service as safety_cases
+from backend.safeguarding import access as case_access
 from backend.safeguarding.models import ReviewMark
 from moderation import trust
 from moderation.trust import EdgeKind, TrustEdge
@@ -106,7 +106,7 @@ class TrustGraph:
 async def trust_graph(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, steps: int = CASCADE_STEPS
 ) -> TrustGraph:
-    safety_cases.require_officer(actor)
+    case_access.require_officer(actor)
     names = await room_messages.pseudonyms(session, [account_id])
     if account_id not in names:
         raise NotFound()
@@ -148,7 +148,7 @@ class CascadeResult:
 async def plan_cascade(
     session: AsyncSession, actor: Actor, case_id: uuid.UUID
 ) -> tuple[trust.CascadePlan, list[uuid.UUID]]:
-    case = await safety_cases.access_case(session, actor, case_id)
+    case = await case_access.access_case(session, actor, case_id)
     if not case.infiltration_confirmed or case.target_account_id is None:
         raise Conflict("The cascade follows a case decided as a confirmed infiltration.")
     infiltrator = case.target_account_id
@@ -169,7 +169,7 @@ async def apply_cascade(session: AsyncSession, actor: Actor, case_id: uuid.UUID)
     """One action: everyone within two steps goes under review, the cards her interviews
     and ballots helped issue are revoked pending review, and her open ballots are voided."""
     plan, _ = await plan_cascade(session, actor, case_id)
-    case = await safety_cases.access_case(session, actor, case_id)
+    case = await case_access.access_case(session, actor, case_id)
     infiltrator = case.target_account_id
     if infiltrator is None:
         raise Conflict("The cascade follows a case about a person.")
@@ -233,7 +233,7 @@ async def apply_cascade(session: AsyncSession, actor: Actor, case_id: uuid.UUID)
 
 
 async def under_review(session: AsyncSession, actor: Actor) -> list[tuple[ReviewMark, str]]:
-    safety_cases.require_officer(actor)
+    case_access.require_officer(actor)
     rows = list(
         (
             await session.exec(

@@ -35,22 +35,22 @@ from moderation import signals
 router = APIRouter(include_in_schema=False)
 
 ORGANISATION_KINDS = {
-    OrganisationKind.REFERRING_CHARITY.value: N_("Refers people to the community"),
-    OrganisationKind.EMPLOYER.value: N_("Employs peer workers"),
-    OrganisationKind.BOTH.value: N_("Both"),
+    OrganisationKind.REFERRING_CHARITY: N_("Refers people to the community"),
+    OrganisationKind.EMPLOYER: N_("Employs peer workers"),
+    OrganisationKind.BOTH: N_("Both"),
 }
 ROLE_WORDS = {
-    Role.MEMBER.value: N_("Member"),
-    Role.ACTIVE_MEMBER.value: N_("Active member"),
-    Role.MENTOR.value: N_("Mentor"),
-    Role.FACILITATOR.value: N_("Facilitator"),
-    Role.PEER_WORKER.value: N_("Peer worker"),
-    Role.COORDINATOR.value: N_("Coordinator"),
-    Role.PROFESSIONAL.value: N_("Professional"),
-    Role.PAYROLL.value: N_("Payroll"),
-    Role.SAFEGUARDING.value: N_("Safeguarding officer"),
-    Role.ROOTS_COORDINATOR.value: N_("Roots coordinator"),
-    Role.ADMIN.value: N_("Admin"),
+    Role.MEMBER: N_("Member"),
+    Role.ACTIVE_MEMBER: N_("Active member"),
+    Role.MENTOR: N_("Mentor"),
+    Role.FACILITATOR: N_("Facilitator"),
+    Role.PEER_WORKER: N_("Peer worker"),
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.PROFESSIONAL: N_("Professional"),
+    Role.PAYROLL: N_("Payroll"),
+    Role.SAFEGUARDING: N_("Safeguarding officer"),
+    Role.ROOTS_COORDINATOR: N_("Roots coordinator"),
+    Role.ADMIN: N_("Admin"),
 }
 
 
@@ -121,7 +121,7 @@ async def _roles_page(
         organisations=orgs,
         org_names={o.id: o.name for o in orgs},
         roles=ROLE_WORDS,
-        organisation_roles=sorted(r.value for r in ORGANISATION_ROLES),
+        organisation_roles=sorted(ORGANISATION_ROLES),
         **extra,
     )
 
@@ -179,14 +179,14 @@ async def revoke_role(
 # ---------------------------------------------------------------- message retention
 
 ROOM_KIND_WORDS = {
-    RoomKind.SUPPORT_GROUP.value: N_("Support groups"),
-    RoomKind.WORKING_GROUP.value: N_("Working groups"),
-    RoomKind.MENTORING.value: N_("Mentoring conversations"),
-    RoomKind.ACTIVE_MEMBERS.value: N_("The active members' room"),
-    RoomKind.ANNOUNCEMENTS.value: N_("Announcements"),
-    RoomKind.DIRECT.value: N_("Private conversations"),
-    RoomKind.WELCOME.value: N_("The welcome room"),
-    RoomKind.WELCOME_CHAT.value: N_("Welcome conversations with newcomers"),
+    RoomKind.SUPPORT_GROUP: N_("Support groups"),
+    RoomKind.WORKING_GROUP: N_("Working groups"),
+    RoomKind.MENTORING: N_("Mentoring conversations"),
+    RoomKind.ACTIVE_MEMBERS: N_("The active members' room"),
+    RoomKind.ANNOUNCEMENTS: N_("Announcements"),
+    RoomKind.DIRECT: N_("Private conversations"),
+    RoomKind.WELCOME: N_("The welcome room"),
+    RoomKind.WELCOME_CHAT: N_("Welcome conversations with newcomers"),
 }
 DAYS_MESSAGE = N_("Give a number of days from 1 to 3650, or leave it empty to keep them.")
 
@@ -220,7 +220,7 @@ async def set_retention(
     session: DbSession,
     form: FormData,
 ) -> Response:
-    field = f"days-{room_kind.value}"
+    field = f"days-{room_kind}"
 
     async def save() -> Response:
         try:
@@ -231,7 +231,7 @@ async def set_retention(
         await privacy_service.set_retention(
             session, actor_id=actor.account.id, room_kind=room_kind, days=body.days
         )
-        return see_other(f"/admin/retention?saved=1#kind-{room_kind.value}")
+        return see_other(f"/admin/retention?saved=1#kind-{room_kind}")
 
     return await submit(
         session,
@@ -280,14 +280,14 @@ RULE_WORDS = {
     ),
 }
 RULE_KIND_WORDS = {
-    signals.RuleKind.TEXT.value: N_("Looks at a message's text"),
-    signals.RuleKind.ACTIVITY.value: N_("Looks at an account's activity"),
-    signals.RuleKind.WITHHOLD.value: N_("Holds text back"),
+    signals.RuleKind.TEXT: N_("Looks at a message's text"),
+    signals.RuleKind.ACTIVITY: N_("Looks at an account's activity"),
+    signals.RuleKind.WITHHOLD: N_("Holds text back"),
 }
 SEVERITY_WORDS = {
-    signals.Severity.LOW.value: N_("Low urgency"),
-    signals.Severity.MEDIUM.value: N_("Medium urgency"),
-    signals.Severity.HIGH.value: N_("High urgency"),
+    signals.Severity.LOW: N_("Low urgency"),
+    signals.Severity.MEDIUM: N_("Medium urgency"),
+    signals.Severity.HIGH: N_("High urgency"),
 }
 
 

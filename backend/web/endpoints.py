@@ -31,7 +31,6 @@ from backend.membership import referrals as referral_service
 from backend.membership import status as status_service
 from backend.membership import views as membership_views
 from backend.membership.dependencies import CardSignerDep
-from backend.membership.models import MemberStatus
 from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
 from backend.notification import service as notification_service
 from backend.peerwork import views as peerwork_views
@@ -70,7 +69,7 @@ async def home(request: Request, actor: OptionalActor, session: DbSession) -> Re
     if actor is None:
         return page(request, "sign_in.html", actor=None, title=N_("Sign in"), next="/")
     membership = await status_service.load_membership(session, actor.account.id)
-    status = MemberStatus(membership.status)
+    status = membership.status
     must_sign = await agreement_service.unsigned_kinds(session, actor.account.id, status)
     rooms = await room_rooms.list_my_rooms(session, actor)
     votes = await membership_views.votes_waiting_for_her(

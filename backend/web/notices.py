@@ -91,9 +91,7 @@ async def _preferences_page(
         "notification_preferences.html",
         actor=actor,
         title=N_("What reaches you"),
-        kinds=[
-            (k.value, KIND_WORDS[k], prefs.is_enabled(k.value), k in SAFETY_KINDS) for k in Kind
-        ],
+        kinds=[(k, KIND_WORDS[k], prefs.is_enabled(k), k in SAFETY_KINDS) for k in Kind],
         quiet_start=_hhmm(prefs.quiet_start_minute),
         quiet_end=_hhmm(prefs.quiet_end_minute),
         paused_until=paused,
@@ -111,7 +109,7 @@ async def preferences(request: Request, actor: SelfActor, session: DbSession) ->
 def _disabled(form: Form) -> list[str]:
     """Kinds she can switch off and left unticked; safety kinds are never sent as off."""
     on = set(form.all("on"))
-    return [k.value for k in Kind if k not in SAFETY_KINDS and k.value not in on]
+    return [k for k in Kind if k not in SAFETY_KINDS and k not in on]
 
 
 @router.post("/notifications/preferences")

@@ -423,7 +423,7 @@ async def _organisation_page(
         "onboards": actor.grants.can(ONBOARD, organisation_id),
         "workers": workers,
         "names": names,
-        "kinds": [k.value for k in ShiftKind],
+        "kinds": list(ShiftKind),
         "today": today,
         "month_start": today.replace(day=1),
     }

@@ -34,7 +34,10 @@ from backend.identity.schemas import ReviewIn, UnsealRequestIn
 from backend.privacy import service as privacy_service
 from backend.room import messages as room_messages
 from backend.room.access import access_room_by_id
-from backend.safeguarding import service as safeguarding_service
+from backend.safeguarding import cases as case_service
+from backend.safeguarding import decisions as decision_service
+from backend.safeguarding import reports as report_service
+from backend.safeguarding import restrictions as restriction_service
 from backend.safeguarding import trust
 from backend.safeguarding.schemas import (
     EFFECT_MEANING,
@@ -64,12 +67,12 @@ NOT_NOW = "This is not available right now."
 
 # What each kind of report means, in plain words (the codes are moderation's).
 REPORT_KINDS = {
-    ReportKind.HARASSMENT.value: N_("Someone is unkind, threatening or will not leave me alone"),
-    ReportKind.INFILTRATION.value: N_("I think this person is not who she says she is"),
-    ReportKind.RECRUITMENT.value: N_("Someone is offering work, travel, money or a place to stay"),
-    ReportKind.DOXXING.value: N_("Someone shares where a person lives or who she really is"),
-    ReportKind.SELF_HARM.value: N_("I am worried someone may hurt herself"),
-    ReportKind.SPAM.value: N_("Advertising or messages that do not belong here"),
+    ReportKind.HARASSMENT: N_("Someone is unkind, threatening or will not leave me alone"),
+    ReportKind.INFILTRATION: N_("I think this person is not who she says she is"),
+    ReportKind.RECRUITMENT: N_("Someone is offering work, travel, money or a place to stay"),
+    ReportKind.DOXXING: N_("Someone shares where a person lives or who she really is"),
+    ReportKind.SELF_HARM: N_("I am worried someone may hurt herself"),
+    ReportKind.SPAM: N_("Advertising or messages that do not belong here"),
 }
 
 
@@ -136,11 +139,11 @@ async def file_report(
             description=form.get("description"),
             immediate_danger=form.get("immediate_danger") == "yes",
         )
-        await safeguarding_service.file_report(
+        await report_service.file_report(
             session,
             actor,
             kind=body.kind,
-            target=safeguarding_service.ReportTarget(
+            target=report_service.ReportTarget(
                 kind=body.target.kind,
                 account_id=body.target.account_id,
                 room_id=body.target.room_id,
@@ -188,12 +191,12 @@ async def my_safety(session: DbSession, actor: Actor) -> dict[str, Any]:
         reverse=True,
     )
     return {
-        "my_reports": await safeguarding_service.list_my_reports(session, me),
-        "restrictions": [] if duress else await safeguarding_service.my_restrictions(session, me),
-        "decisions": [] if duress else await safeguarding_service.decisions_about_me(session, me),
+        "my_reports": await report_service.list_my_reports(session, me),
+        "restrictions": [] if duress else await restriction_service.my_restrictions(session, me),
+        "decisions": [] if duress else await decision_service.decisions_about_me(session, me),
         "duress_set": False if duress else await auth_service.has_duress_password(session, me),
         "openings": openings,
-        "effect_meaning": {e.value: m for e, m in EFFECT_MEANING.items()},
+        "effect_meaning": dict(EFFECT_MEANING),
     }
 
 
@@ -243,7 +246,7 @@ async def appeal(
 
     async def file() -> Response:
         body = validated(AppealIn, statement=form.text("statement"))
-        await safeguarding_service.file_appeal(session, actor, case_id, statement=body.statement)
+        await decision_service.file_appeal(session, actor, case_id, statement=body.statement)
         return see_other("/account?saved=1#decisions")
 
     return await submit(session, file, back_to_account)
@@ -301,7 +304,7 @@ async def queue(
         "decided": frozenset({CaseStatus.DECIDED}),
         "closed": frozenset({CaseStatus.CLOSED}),
     }.get(state, case_rules.OPEN_STATUSES)
-    items = await safeguarding_service.triage_queue(session, actor, statuses=statuses)
+    items = await case_service.triage_queue(session, actor, statuses=statuses)
     return page(
         request,
         "safety_queue.html",
@@ -348,7 +351,7 @@ async def _cascade_view(
 async def _case_page(
     request: Request, actor: Actor, session: DbSession, case_id: uuid.UUID, **extra: Any
 ) -> Response:
-    found = await safeguarding_service.case_file(session, actor, case_id)
+    found = await case_service.case_file(session, actor, case_id)
     graph = None
     cascade = None
     if found.case.target_account_id is not None:
@@ -364,12 +367,12 @@ async def _case_page(
         case=found.case,
         graph=graph,
         drawing=draw_trust_graph(graph) if graph else None,
-        effects=sorted(e.value for e in SETTABLE),
-        interim=sorted(e.value for e in INTERIM),
-        decisions=[d.value for d in Decision],
+        effects=sorted(SETTABLE),
+        interim=sorted(INTERIM),
+        decisions=list(Decision),
         kinds=REPORT_KINDS,
         active_restrictions=[r for r in found.restrictions if r.lifted_at is None],
-        parse_effects=lambda text: sorted(e.value for e in restriction_effects.parse(text)),
+        parse_effects=lambda text: sorted(restriction_effects.parse(text)),
         edge_colours=EDGE_COLOURS,
         edge_words=EDGE_WORDS,
         effect_words=EFFECT_WORDS,
@@ -411,7 +414,7 @@ async def restrict(
             reason=form.text("reason"),
             expires_at=_until(form),
         )
-        await safeguarding_service.restrict_for_case(
+        await restriction_service.restrict_for_case(
             session,
             actor,
             case_id,
@@ -429,7 +432,7 @@ async def lift(
     restriction_id: uuid.UUID, actor: Officer, session: DbSession, form: FormData
 ) -> Response:
     body = validated(LiftIn, reason=form.text("reason"))
-    row = await safeguarding_service.lift_restriction(
+    row = await restriction_service.lift_restriction(
         session, actor, restriction_id, reason=body.reason
     )
     return see_other(f"/safety/cases/{row.case_id}?saved=1" if row.case_id else "/safety")
@@ -441,7 +444,7 @@ async def add_note(
 ) -> Response:
     async def note() -> Response:
         body = validated(NoteIn, body=form.text("body"))
-        await safeguarding_service.add_note(session, actor, case_id, body=body.body)
+        await case_service.add_note(session, actor, case_id, body=body.body)
         return see_other(f"/safety/cases/{case_id}#notes")
 
     return await submit(
@@ -462,7 +465,7 @@ async def decide(
             expires_at=_until(form),
             infiltration_confirmed=form.get("infiltration_confirmed") == "yes",
         )
-        await safeguarding_service.decide_case(
+        await decision_service.decide_case(
             session,
             actor,
             case_id,
@@ -519,7 +522,7 @@ async def decide_appeal(
         body = validated(
             AppealDecisionIn, outcome=form.get("outcome") or None, reason=form.text("reason")
         )
-        await safeguarding_service.decide_appeal(
+        await decision_service.decide_appeal(
             session, actor, case_id, outcome=body.outcome, reason=body.reason
         )
         return see_other(f"/safety/cases/{case_id}?saved=1")
@@ -532,18 +535,18 @@ async def decide_appeal(
 # ---------------------------------------------------------------- the trust graph, drawn
 
 EDGE_COLOURS = {
-    EdgeKind.REFERRED.value: "#1f4e52",
-    EdgeKind.VOUCHED.value: "#6a3d9a",
-    EdgeKind.INTERVIEWED.value: "#b35900",
-    EdgeKind.VOTED.value: "#555555",
-    EdgeKind.MENTORED.value: "#1b5e20",
+    EdgeKind.REFERRED: "#1f4e52",
+    EdgeKind.VOUCHED: "#6a3d9a",
+    EdgeKind.INTERVIEWED: "#b35900",
+    EdgeKind.VOTED: "#555555",
+    EdgeKind.MENTORED: "#1b5e20",
 }
 EDGE_WORDS = {
-    EdgeKind.REFERRED.value: N_("referred"),
-    EdgeKind.VOUCHED.value: N_("vouched for"),
-    EdgeKind.INTERVIEWED.value: N_("interviewed"),
-    EdgeKind.VOTED.value: N_("voted on"),
-    EdgeKind.MENTORED.value: N_("mentored"),
+    EdgeKind.REFERRED: N_("referred"),
+    EdgeKind.VOUCHED: N_("vouched for"),
+    EdgeKind.INTERVIEWED: N_("interviewed"),
+    EdgeKind.VOTED: N_("voted on"),
+    EdgeKind.MENTORED: N_("mentored"),
 }
 
 

@@ -88,29 +88,60 @@ async def reject_timesheet(
     return _timesheet(sheet)
 
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+async def _payroll(
+    organisation_id: uuid.UUID,
+    starts_on: date,
+    ends_on: date,
+    actor: SelfActor,
+    session: DbSession,
+    *,
+    spreadsheet: bool,
+) -> bytes:
+    await access.access_organisation(
+        session, actor.grants, organisation_id, SCHEDULE, Capability.PEERWORK_PAYROLL
+    )
+    return await pay_service.payroll_export(
+        session,
+        actor_id=actor.account.id,
+        organisation_id=organisation_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        spreadsheet=spreadsheet,
+    )
+
+
 @router.get(ORG + "/payroll.csv", response_class=Response)
 async def payroll_csv(
     organisation_id: uuid.UUID, starts_on: date, ends_on: date, actor: SelfActor, session: DbSession
 ) -> Response:
     """Pay per worker and contract for the period, from approved hours only. Amounts in
     minor units (and as a decimal); no legal identity in the file."""
-    await access.access_organisation(
-        session, actor.grants, organisation_id, SCHEDULE, Capability.PEERWORK_PAYROLL
-    )
-    text = await pay_service.payroll_csv(
-        session,
-        actor_id=actor.account.id,
-        organisation_id=organisation_id,
-        starts_on=starts_on,
-        ends_on=ends_on,
-    )
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="payroll-{starts_on}-{ends_on}.csv"'
-        },
-    )
+    body = await _payroll(organisation_id, starts_on, ends_on, actor, session, spreadsheet=False)
+    return _download(body, CSV, f"payroll-{starts_on}-{ends_on}.csv")
+
+
+@router.get(ORG + "/payroll.xlsx", response_class=Response)
+async def payroll_xlsx(
+    organisation_id: uuid.UUID, starts_on: date, ends_on: date, actor: SelfActor, session: DbSession
+) -> Response:
+    """The payroll CSV's rows as a spreadsheet: dates, hours and amounts as typed cells."""
+    body = await _payroll(organisation_id, starts_on, ends_on, actor, session, spreadsheet=True)
+    return _download(body, XLSX, f"payroll-{starts_on}-{ends_on}.xlsx")
 
 
 @router.get(ORG + "/grant-report", response_model=list[GrantLinePublic])
@@ -122,6 +153,30 @@ async def grant_report(
     await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
     lines = await pay_service.grant_report(session, organisation_id, starts_on, ends_on)
     return [GrantLinePublic.model_validate(line) for line in lines]
+
+
+@router.get(ORG + "/grant-report.csv", response_class=Response)
+async def grant_report_csv(
+    organisation_id: uuid.UUID, starts_on: date, ends_on: date, actor: Scheduler, session: DbSession
+) -> Response:
+    """The grant report's lines as CSV, amounts in minor units."""
+    await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
+    body = await pay_service.grant_report_export(
+        session, organisation_id, starts_on, ends_on, spreadsheet=False
+    )
+    return _download(body, CSV, f"grant-report-{starts_on}-{ends_on}.csv")
+
+
+@router.get(ORG + "/grant-report.xlsx", response_class=Response)
+async def grant_report_xlsx(
+    organisation_id: uuid.UUID, starts_on: date, ends_on: date, actor: Scheduler, session: DbSession
+) -> Response:
+    """The grant report's lines as a spreadsheet: dates, hours and amounts as typed cells."""
+    await access.access_organisation(session, actor.grants, organisation_id, SCHEDULE)
+    body = await pay_service.grant_report_export(
+        session, organisation_id, starts_on, ends_on, spreadsheet=True
+    )
+    return _download(body, XLSX, f"grant-report-{starts_on}-{ends_on}.xlsx")
 
 
 # ---------------------------------------------------------------- debriefs

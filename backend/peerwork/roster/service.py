@@ -225,7 +225,7 @@ async def _store_solution(
                 roster_id=row.id,
                 shift_id=item.shift_id,
                 account_id=item.account_id,
-                role=item.role,
+                role=AssignmentRole(item.role),
                 partner_id=item.partner_id,
                 created_at=now,
             )
@@ -284,7 +284,7 @@ async def publish_roster(
     """Make a draft visible to the people on it. The caller locked the roster row."""
     if roster_row.status != RosterStatus.DRAFT:
         raise Conflict("This roster is published already.")
-    roster_row.status = RosterStatus.PUBLISHED.value
+    roster_row.status = RosterStatus.PUBLISHED
     roster_row.published_at = utc_now()
     session.add(roster_row)
     for account_id in {a.account_id for a in await list_assignments(session, roster_row.id)}:
@@ -403,7 +403,7 @@ async def add_assignment(
         roster_id=roster_row.id,
         shift_id=shift_id,
         account_id=account_id,
-        role=role.value,
+        role=role,
         partner_id=partner,
         by_hand=True,
         created_at=utc_now(),
@@ -416,7 +416,7 @@ async def add_assignment(
         actor_id=actor_id,
         action="peerwork.assignment_added",
         subject=f"roster:{roster_row.id}",
-        details={"shift": str(shift_id), "account": str(account_id), "role": role.value},
+        details={"shift": str(shift_id), "account": str(account_id), "role": role},
     )
     return assignment
 

@@ -455,7 +455,7 @@ def explain(
                 )
                 if not reasons and not rules.pairing_holds(shift, peers_on + 1, pros_on):
                     reasons = [Reason.NO_PROFESSIONAL]
-                candidates[str(peer.account_id)] = [r.value for r in reasons] or ["time_limit"]
+                candidates[str(peer.account_id)] = list(reasons) or ["time_limit"]
             result.append(
                 Shortfall(shift.id, PEER, missing_peers, _binding(candidates), candidates)
             )
@@ -468,7 +468,7 @@ def explain(
                 reasons = rules.static_professional_reasons(
                     pro, shift
                 ) or rules.professional_interaction_reasons(shift, held[pro.account_id])
-                candidates[str(pro.account_id)] = [r.value for r in reasons] or ["time_limit"]
+                candidates[str(pro.account_id)] = list(reasons) or ["time_limit"]
             result.append(
                 Shortfall(shift.id, PROFESSIONAL, missing_pros, _binding(candidates), candidates)
             )

@@ -1,9 +1,11 @@
 import asyncio
+from enum import StrEnum
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, MetaData, Table, select, text
+from sqlalchemy.exc import StatementError
 
-from backend.core.db import Database
+from backend.core.db import Database, EnumText
 
 
 @pytest.fixture
@@ -65,4 +67,28 @@ async def test_reads_do_not_wait_for_a_writer(sqlite_only: str) -> None:
                 read_connection.execute(text("SELECT count(*) FROM account")), timeout=1
             )
             assert value.scalar_one() == 0
+    await database.dispose()
+
+
+class Colour(StrEnum):
+    RED = "red"
+    GREEN = "green"
+
+
+colours = Table("enum_text_probe", MetaData(), Column("colour", EnumText(Colour, length=8)))
+
+
+async def test_enum_text_stores_the_value_and_reads_the_member(database_url: str) -> None:
+    database = Database(database_url)
+    async with database.engine.connect() as connection:
+        await connection.run_sync(colours.metadata.create_all)
+        await connection.execute(colours.insert(), [{"colour": Colour.RED}, {"colour": "green"}])
+        read = (await connection.execute(select(colours.c.colour))).scalars().all()
+        raw = (await connection.execute(text("SELECT colour FROM enum_text_probe"))).scalars()
+        assert [type(c) for c in read] == [Colour, Colour]
+        assert sorted(read) == [Colour.GREEN, Colour.RED]
+        assert sorted(raw.all()) == ["green", "red"]
+        with pytest.raises(StatementError, match="'blue' is not a Colour"):
+            await connection.execute(colours.insert(), {"colour": "blue"})
+        await connection.rollback()
     await database.dispose()

@@ -4,9 +4,8 @@ The only step outside HTTP is the first admin, made as `tandem create-admin` mak
 """
 
 import httpx
+import jwt
 from fastapi import FastAPI
-from joserfc import jws
-from joserfc.jwk import KeySet
 
 from backend.auth.capabilities import Role
 from tests.conftest import PASSWORD, Person, grant, register
@@ -168,7 +167,8 @@ async def test_referral_to_active_member(app: FastAPI, client: httpx.AsyncClient
     assert [(m["mentor"], m["status"]) for m in mentorships] == [("Root A", "active")]  # type: ignore[union-attr]
     card = await call(rosa, "GET", "/api/cards/me")
     jwks = (await client.get("/.well-known/jwks.json")).json()
-    jws.deserialize_compact(card["token"], KeySet.import_key_set(jwks), algorithms=["Ed25519"])  # type: ignore[index]
+    key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(card["token"])["kid"]]  # type: ignore[index]
+    jwt.decode(card["token"], key, algorithms=["EdDSA"])  # type: ignore[index]
     verified = (await client.post("/api/cards/verify", json={"token": card["token"]})).json()  # type: ignore[index]
     assert (verified["result"], verified["pseudonym"]) == ("valid", "Rosa")
     # She now holds the active member's capabilities.

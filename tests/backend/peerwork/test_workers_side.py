@@ -1,7 +1,9 @@
 """The worker's side: her shifts as a calendar, swaps, debriefs and who reads them."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+import vobject
 from icalendar import Calendar
 
 from backend.auth.capabilities import Role
@@ -48,6 +50,48 @@ class TestCalendarFeed:
         assert starts == ["2030-03-04T17:00:00+00:00", "2030-03-05T08:00:00+00:00"]
         lowered = response.text.lower()
         assert not [w for w in FORBIDDEN_WORDS if w in lowered]
+
+    async def test_a_second_parser_reads_the_same_events_times_and_zones(self, org: Org) -> None:
+        # vobject shares no code with icalendar, which writes the feed.
+        await org.professional("Hugo")
+        joy = await org.worker("Joy")
+        await org.shifts(org.shift("outreach", 4, 18, 22), org.shift("drop_in", 5, 9, 13))
+        await publish(org)
+        mine = await org.call(joy, "GET", "/api/peerwork/me/shifts")
+        url = (await org.call(joy, "POST", "/api/peerwork/me/calendar", expect=201))["url"]
+        body = (await org.client.get(url)).text
+        [calendar] = list(vobject.readComponents(body))
+        assert calendar.name == "VCALENDAR"
+        assert calendar.version.value == "2.0"
+        events = sorted(calendar.vevent_list, key=lambda e: e.dtstart.value)
+        by_icalendar = sorted(
+            Calendar.from_ical(body).walk("VEVENT"), key=lambda e: e.decoded("DTSTART")
+        )
+        assert len(events) == len(by_icalendar) == len(mine) == 2
+        for event, other, shift in zip(
+            events, by_icalendar, sorted(mine, key=lambda m: m["starts_at"]), strict=True
+        ):
+            starts, ends = event.dtstart.value, event.dtend.value
+            # Aware times, the same instants as the API's, in UTC in both parsers.
+            assert starts.utcoffset() == ends.utcoffset() == UTC.utcoffset(None)
+            assert starts == datetime.fromisoformat(shift["starts_at"])
+            assert ends == datetime.fromisoformat(shift["ends_at"])
+            assert (starts, ends) == (other.decoded("DTSTART"), other.decoded("DTEND"))
+            assert event.uid.value == str(other["UID"]) == f"{shift['assignment_id']}@tandem"
+            assert event.summary.value == "Shift"
+            # Nothing but these: no place, zone, organisation or description.
+            assert set(event.contents) == {
+                "uid",
+                "dtstamp",
+                "last-modified",
+                "dtstart",
+                "dtend",
+                "summary",
+            }
+        assert [e.dtstart.value.isoformat() for e in events] == [
+            "2030-03-04T17:00:00+00:00",
+            "2030-03-05T08:00:00+00:00",
+        ]
 
     async def test_new_address_retires_the_old_and_revocation_ends_it(self, org: Org) -> None:
         joy = await org.worker("Joy")
