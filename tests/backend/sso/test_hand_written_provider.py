@@ -47,7 +47,7 @@ def assert_refused(response: httpx.Response, status: int, code: str) -> None:
 async def last_refusal(app: FastAPI) -> str:
     async with app.state.db.session() as session:
         entries = (await session.exec(select(AuditEntry))).all()
-    refusals = [e.details for e in entries if e.action == "sso.sign_in_refused"]
+    refusals = [str(e.details) for e in entries if e.action == "sso.sign_in_refused"]
     return refusals[-1]
 
 
@@ -132,7 +132,8 @@ class TestIdTokenRefusals:
     async def test_token_signed_with_another_key_under_the_published_key_id(
         self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
     ) -> None:
-        provider.signing_key = RSAKey.generate_key(2048, {"kid": provider.key.kid}, private=True)
+        same_kid = {"kid": str(provider.key.kid)}
+        provider.signing_key = RSAKey.generate_key(2048, same_kid, private=True)
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
         assert "signature" in await last_refusal(app)
 
