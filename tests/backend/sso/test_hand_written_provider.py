@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 from fastapi import FastAPI
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeyParameters, RSAKey
 from sqlmodel import select
 
 from backend.core.audit import AuditEntry
@@ -132,7 +132,7 @@ class TestIdTokenRefusals:
     async def test_token_signed_with_another_key_under_the_published_key_id(
         self, app: FastAPI, configured: uuid.UUID, provider: TestProvider
     ) -> None:
-        same_kid = {"kid": str(provider.key.kid)}
+        same_kid: KeyParameters = {"kid": str(provider.key.kid)}
         provider.signing_key = RSAKey.generate_key(2048, same_kid, private=True)
         assert_refused(await sign_in(app, configured), 401, "sso_refused")
         assert "signature" in await last_refusal(app)
