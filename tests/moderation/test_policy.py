@@ -33,8 +33,15 @@ def test_immediate_danger_is_critical_and_urgent_whatever_the_kind() -> None:
     for kind in ReportKind:
         assert reports.initial_severity(kind, immediate_danger=True) is Severity.CRITICAL
         assert reports.is_urgent(kind, immediate_danger=True)
-        assert not reports.is_urgent(kind, immediate_danger=False)
+        assert reports.is_urgent(kind, immediate_danger=False) is (kind is ReportKind.INFILTRATION)
     assert reports.initial_severity(ReportKind.SPAM, immediate_danger=False) is Severity.LOW
+
+
+def test_an_infiltration_report_is_urgent_without_the_box() -> None:
+    assert reports.is_urgent(ReportKind.INFILTRATION, immediate_danger=False)
+    assert reports.initial_severity(ReportKind.INFILTRATION, immediate_danger=False) is (
+        Severity.HIGH
+    )
 
 
 def test_conflict_of_interest() -> None:
