@@ -119,3 +119,17 @@ async def test_cascade_two_steps_and_the_cards_to_doubt() -> None:
     assert "far" not in plan.review  # three steps away
     assert plan.admitted_with_help == {"rosa", "quinn"}
     assert trust.distances(edges, "x")["ana"] == 2
+
+
+def test_the_cascade_lists_same_place_accounts_apart_and_never_follows_them() -> None:
+    edges = [
+        TrustEdge("vera", "dalia", EdgeKind.INTERVIEWED),
+        TrustEdge("vera", "val", EdgeKind.SAME_PLACE),
+        # A shared network: Val's other neighbour is two steps away only through it.
+        TrustEdge("val", "shelter-friend", EdgeKind.REFERRED),
+        TrustEdge("vera", "dalia", EdgeKind.SAME_PLACE),
+    ]
+    plan = trust.cascade(edges, "vera")
+    assert plan.review == frozenset({"dalia"})
+    assert plan.same_place == frozenset({"val"})
+    assert plan.admitted_with_help == frozenset({"dalia"})
