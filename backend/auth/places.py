@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import ColumnElement, and_, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,7 +118,7 @@ async def record_place(
     return row
 
 
-def _same_place(row: AccountPlace) -> object:
+def _same_place(row: AccountPlace) -> ColumnElement[bool]:
     """Rows from the same place as ``row``: its period, or either period next to it."""
     return or_(
         and_(col(AccountPlace.period) == row.period, col(AccountPlace.place) == row.place),
@@ -140,7 +140,7 @@ async def _registered_from(
         select(AccountPlace.account_id, AccountPlace.at)
         .where(AccountPlace.kind == PlaceKind.REGISTERED)
         .where(col(AccountPlace.at) >= since)
-        .where(_same_place(row))  # type: ignore[arg-type]  # an SQL expression
+        .where(_same_place(row))
         .order_by(col(AccountPlace.at))
     )
     return list(dict.fromkeys(account for account, _ in found.all()))
@@ -168,7 +168,7 @@ async def linked_accounts(session: AsyncSession, account_id: uuid.UUID) -> list[
         others = await session.exec(
             select(AccountPlace.account_id, AccountPlace.at)
             .where(AccountPlace.account_id != account_id)
-            .where(_same_place(row))  # type: ignore[arg-type]  # an SQL expression
+            .where(_same_place(row))
         )
         for other, at in others.all():
             found[other] = max(at, found.get(other, at))
