@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from backend.api import api_router, well_known_router
 from backend.core import metrics
 from backend.core.config import Settings, get_settings
+from backend.core.denials import install_denial_recording
 from backend.core.errors import error_body, install_error_handlers
 from backend.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from backend.membership import tasks as membership_tasks
@@ -169,4 +170,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     install_web(app)
+    install_denial_recording(app)
     return app

@@ -7,9 +7,11 @@ hash passwords and open the vault identically.
 from dataclasses import dataclass
 
 import backend.models  # noqa: F401 - every table known before any query
+from backend.auth import places
 from backend.auth import service as auth_service
 from backend.auth.lookup import SessionLookup, session_lookup_for
 from backend.auth.passwords import Argon2Parameters, PasswordHashing
+from backend.core import denials
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.core.keys import KeyRing, load_or_create_key_file
@@ -21,7 +23,9 @@ from backend.notification import push as notification_push
 from backend.realtime.broker import Broker, build_broker
 from backend.realtime.bus import BROKER
 from backend.room import screening as room_screening
+from backend.safeguarding import denials as denial_service
 from backend.safeguarding import duress as duress_service
+from backend.safeguarding import linked as linked_service
 from backend.safeguarding import screening as safeguarding_screening
 
 
@@ -46,6 +50,8 @@ class Runtime:
         await self.rate_limiter.close()
         self.db.context.withdraw(BROKER)
         self.db.context.withdraw(room_screening.SCREEN)
+        self.db.context.withdraw(denials.RECORDER)
+        self.db.context.withdraw(places.REGISTRATIONS_WATCHER)
         await self.db.dispose()
 
 
@@ -67,6 +73,8 @@ def build_runtime(settings: Settings) -> Runtime:
     # messages stored through it are screened by the safeguarding rules.
     database.context.provide(BROKER, broker)
     database.context.provide(room_screening.SCREEN, safeguarding_screening.screen_draft)
+    database.context.provide(denials.RECORDER, denial_service.recorder_for(database, settings))
+    database.context.provide(places.REGISTRATIONS_WATCHER, linked_service.watcher_for(settings))
     notification_producers.install()
     push = None
     if settings.push_enabled:

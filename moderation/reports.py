@@ -52,9 +52,15 @@ def initial_severity(kind: ReportKind, *, immediate_danger: bool) -> Severity:
     return Severity.CRITICAL if immediate_danger else DEFAULT_SEVERITY[kind]
 
 
+# Someone posing as a member to find, recruit or intimidate is inside the rooms now and
+# reads who is there: a report of it cannot wait behind older work, box ticked or not.
+URGENT_KINDS = frozenset({ReportKind.INFILTRATION})
+
+
 def is_urgent(kind: ReportKind, *, immediate_danger: bool) -> bool:
-    """Urgent cases go to the top of the queue whatever their age."""
-    return immediate_danger
+    """Urgent cases go to the top of the queue whatever their age: immediate danger, and an
+    infiltration whatever the reporter ticked."""
+    return immediate_danger or kind in URGENT_KINDS
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,17 @@ class EdgeKind(StrEnum):
     INTERVIEWED = "interviewed"
     VOTED = "voted"
     MENTORED = "mentored"
+    # Registered or signed in from the same network and browser (a keyed hash, never the
+    # address): one person's several accounts, or people sharing a shelter's wifi.
+    SAME_PLACE = "same_place"
 
 
 # Acts that helped someone become an active member: a confirmed infiltrator's part in them
 # puts the resulting card in doubt.
 ADMITTING = frozenset({EdgeKind.INTERVIEWED, EdgeKind.VOTED})
+# Shown for a person to weigh, never followed: the cascade neither marks, revokes nor
+# reaches further through them.
+FOR_REVIEW_ONLY = frozenset({EdgeKind.SAME_PLACE})
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,26 @@ class CascadePlan:
     review: frozenset[Hashable]
     # Applicants admitted with the infiltrator's interview or ballot: cards to revoke.
     admitted_with_help: frozenset[Hashable]
+    # Accounts seen from the same place as the infiltrator and not reached otherwise:
+    # listed for the officer to look at; applying the cascade does nothing to them.
+    same_place: frozenset[Hashable] = frozenset()
 
 
 def cascade(edges: Iterable[TrustEdge], infiltrator: Hashable, *, steps: int = 2) -> CascadePlan:
+    """Everyone within ``steps`` of the infiltrator through the chain of trust goes under
+    review; edges in FOR_REVIEW_ONLY are listed apart and never followed."""
     edge_list = list(edges)
-    reach = distances(edge_list, infiltrator)
+    followed = [e for e in edge_list if e.kind not in FOR_REVIEW_ONLY]
+    reach = distances(followed, infiltrator)
     review = frozenset(n for n, d in reach.items() if 0 < d <= steps)
     helped = frozenset(
-        e.target for e in edge_list if e.source == infiltrator and e.kind in ADMITTING
+        e.target for e in followed if e.source == infiltrator and e.kind in ADMITTING
     )
-    return CascadePlan(review=review, admitted_with_help=helped)
+    beside = {
+        other
+        for e in edge_list
+        if e.kind in FOR_REVIEW_ONLY and infiltrator in (e.source, e.target)
+        for other in (e.source, e.target)
+    }
+    same_place = frozenset(beside - review - {infiltrator})
+    return CascadePlan(review=review, admitted_with_help=helped, same_place=same_place)

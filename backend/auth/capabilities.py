@@ -40,6 +40,8 @@ class Capability(StrEnum):
     MEMBERSHIP_VOTE = "membership:vote"
     MEMBERSHIP_INTERVIEW = "membership:interview"
     MEMBERSHIP_REFER = "membership:refer"
+    # Says she has met a self-registered newcomer: without it she never becomes a member.
+    MEMBERSHIP_VOUCH = "membership:vouch"
     MEMBERSHIP_COORDINATE = "membership:coordinate"
     MEMBERSHIP_READ = "membership:read"
     GROUPS_JOIN = "groups:join"
@@ -54,6 +56,22 @@ class Capability(StrEnum):
     AGREEMENTS_MANAGE = "agreements:manage"
     SETTINGS_MANAGE = "settings:manage"
 
+
+# A refused attempt at one of these is audit-logged and counted (backend/core/denials.py):
+# they open sealed identities (unsealing, payroll's reading of a legal name), read the log
+# of everything, hand out power (roles), or decide about a person (safeguarding's
+# restrictions, decisions and status changes). Settings, organisations, agreements and the
+# Roots' work are left out: refusals there reveal no one and decide nothing about anyone,
+# and members meet them by following an ordinary link.
+PRIVILEGED_CAPABILITIES = frozenset(
+    {
+        Capability.IDENTITY_UNSEAL,
+        Capability.PEERWORK_PAYROLL,
+        Capability.AUDIT_READ,
+        Capability.ROLES_MANAGE,
+        Capability.SAFETY_REVIEW,
+    }
+)
 
 # Every signed-in account, newcomers included.
 # Everyone can report: a newcomer harassed in her first conversation most of all.
@@ -76,6 +94,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MEMBERSHIP_VOTE,
             Capability.MEMBERSHIP_INTERVIEW,
             Capability.MEMBERSHIP_REFER,
+            Capability.MEMBERSHIP_VOUCH,
             Capability.MEMBERSHIP_READ,
             Capability.GROUPS_JOIN,
         }
@@ -85,7 +104,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.MENTOR: frozenset({Capability.MENTORING_MENTOR}),
     Role.FACILITATOR: frozenset(
-        {Capability.ROOMS_PARTICIPATE, Capability.ROOMS_FACILITATE, Capability.ROOMS_MODERATE}
+        {
+            Capability.ROOMS_PARTICIPATE,
+            Capability.ROOMS_FACILITATE,
+            Capability.ROOMS_MODERATE,
+            Capability.MEMBERSHIP_VOUCH,
+        }
     ),
     Role.PEER_WORKER: frozenset({Capability.PEERWORK_WORK}),
     Role.COORDINATOR: frozenset(
@@ -159,6 +183,7 @@ _TRUST_CAPABILITIES = frozenset(
         Capability.MEMBERSHIP_VOTE,
         Capability.MEMBERSHIP_INTERVIEW,
         Capability.MEMBERSHIP_REFER,
+        Capability.MEMBERSHIP_VOUCH,
         Capability.MENTORING_MENTOR,
     }
 )

@@ -8,11 +8,13 @@ from fastapi import Depends, Request, Response
 from backend.auth import service as auth_service
 from backend.auth.actor import Actor as Actor  # routes name it beside the aliases below
 from backend.auth.actor import actor_for_token
-from backend.auth.capabilities import Capability
+from backend.auth.capabilities import PRIVILEGED_CAPABILITIES, Capability
 from backend.auth.lookup import SessionLookup
 from backend.core import ratelimit
+from backend.core.denials import PrivilegedActionDenied
 from backend.core.dependencies import database_of
 from backend.core.errors import Forbidden, Unauthenticated
+from backend.core.middleware import route_template
 from backend.core.time import utc_now
 
 SESSION_COOKIE = "tandem_session"
@@ -77,10 +79,19 @@ CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
 def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Actor]]:
-    async def check(actor: CurrentActor) -> Actor:
-        if not actor.can(capability):
-            raise Forbidden("You do not have permission to do this.", code="missing_capability")
-        return actor
+    async def check(request: Request, actor: CurrentActor) -> Actor:
+        if actor.can(capability):
+            return actor
+        if capability in PRIVILEGED_CAPABILITIES:
+            # Recorded by the error handler once the request's transaction is over.
+            raise PrivilegedActionDenied(
+                "You do not have permission to do this.",
+                actor_id=actor.account.id,
+                attempted=capability,
+                where=f"{request.method} {route_template(request.scope)}",
+                code="missing_capability",
+            )
+        raise Forbidden("You do not have permission to do this.", code="missing_capability")
 
     check.__name__ = f"require_{capability.replace(':', '_')}"
     return check

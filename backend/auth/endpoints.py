@@ -3,6 +3,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from backend.auth import places
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Grants
 from backend.auth.dependencies import (
@@ -13,7 +14,7 @@ from backend.auth.dependencies import (
     set_session_cookie,
 )
 from backend.auth.lookup import HeldRole, SignedInAccount
-from backend.auth.models import Account, AuthSession, RoleGrant
+from backend.auth.models import Account, AuthSession, PlaceKind, RoleGrant
 from backend.auth.schemas import (
     AccountPublic,
     ChangePasswordIn,
@@ -31,7 +32,13 @@ from backend.auth.schemas import (
     SessionOut,
     SessionPublic,
 )
-from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
+from backend.core.dependencies import (
+    AppSettings,
+    ClientKey,
+    ClientOrigin,
+    DbSession,
+    WriteDbSession,
+)
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
 from backend.core.ratelimit import per_client
@@ -99,6 +106,7 @@ async def register(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> RegisteredOut:
     """Create an account with a pseudonym and a password. Recovery codes are shown once."""
     account, codes = await auth_service.register_account(
@@ -108,6 +116,9 @@ async def register(
         password=body.password,
         language=body.language,
         client_key=client,
+    )
+    await places.record_place(
+        session, services.secret, account_id=account.id, kind=PlaceKind.REGISTERED, origin=origin
     )
     return await signed_up(request, response, session, services, account, codes, body.client)
 
@@ -120,9 +131,13 @@ async def login(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> SessionOut:
     account, issued = await auth_service.log_in(
         session, services, pseudonym=body.pseudonym, password=body.password, client_key=client
+    )
+    await places.record_place(
+        session, services.secret, account_id=account.id, kind=PlaceKind.SIGNED_IN, origin=origin
     )
     if body.client == "web":
         set_session_cookie(request, response, issued)
@@ -208,6 +223,7 @@ async def recover(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> RecoveredOut:
     """Use a recovery code to set a new password. Each code works once."""
     account, issued, remaining = await auth_service.recover_account(
@@ -217,6 +233,9 @@ async def recover(
         recovery_code=body.recovery_code,
         new_password=body.new_password,
         client_key=client,
+    )
+    await places.record_place(
+        session, services.secret, account_id=account.id, kind=PlaceKind.SIGNED_IN, origin=origin
     )
     if body.client == "web":
         set_session_cookie(request, response, issued)

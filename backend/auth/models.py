@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -90,3 +91,28 @@ class WsTicket(SQLModel, table=True):
     session_id: uuid.UUID = Field(foreign_key="auth_session.id", ondelete="CASCADE")
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PlaceKind(StrEnum):
+    REGISTERED = "registered"
+    SIGNED_IN = "signed_in"
+
+
+class AccountPlace(SQLModel, table=True):
+    """Where an account registered or signed in from, as keyed hashes only (auth/places.py):
+    the network (/24, /56) and the browser, never the address. Kept 30 days, for the
+    officers' trust graph; never shown raw, never exported, deleted with her account."""
+
+    __tablename__ = "account_place"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "period", "place"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    kind: PlaceKind = Field(sa_type=EnumText(PlaceKind, length=16))
+    # The key rotates every period; a row also carries the hash under the period before,
+    # so two visits on either side of a rotation still match.
+    period: int
+    place: str = Field(max_length=64, index=True)
+    place_before: str = Field(max_length=64, index=True)
+    # The latest time it was seen from there: the 30 days count from it.
+    at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, ge=2)
 
     unseal_window_hours: int = Field(default=24, ge=1)
+    # Refused attempts at privileged actions by one account that raise a flag for the
+    # safeguarding officers (backend/safeguarding/denials.py), within this many minutes.
+    denied_attempts_signal_threshold: int = Field(default=3, ge=1)
+    denied_attempts_signal_minutes: int = Field(default=60, ge=1)
+    # Accounts registered from one place (network and browser) within a day that raise a
+    # flag (backend/safeguarding/linked.py).
+    linked_registrations_signal_threshold: int = Field(default=3, ge=2)
 
     # Roster generation (OR-Tools CP-SAT): the longest a coordinator's request may search,
     # and how many search workers it uses (the machine's cores are shared with the server).

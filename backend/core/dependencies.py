@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,9 +47,26 @@ async def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a request comes from, as the edge sees it: the peer address (behind a trusted
+    proxy, the one it forwards: cli.py runs uvicorn with proxy_headers) and the browser."""
+
+    address: str | None
+    user_agent: str
+
+
+async def client_origin(request: Request) -> Origin:
+    return Origin(
+        address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
 # scope="function": the transaction ends before the response goes out, so a failed commit
 # is an error answer, and a client never reads before its own write is visible.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 WriteDbSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 ClientKey = Annotated[str, Depends(client_key)]
+ClientOrigin = Annotated[Origin, Depends(client_origin)]

@@ -85,6 +85,8 @@ OTHERS = (
     DemoPerson("Lina", "es", "Lyon", MemberStatus.MEMBER),
     DemoPerson("Joy", "en", "Lyon", MemberStatus.MEMBER, ((Role.PEER_WORKER, HARBOUR),)),
     DemoPerson("Mira", "fr", None, MemberStatus.NEWCOMER),
+    # A second account of Vera's, made from her phone on her network.
+    DemoPerson("Val", "en", None, MemberStatus.NEWCOMER),
     DemoPerson("Dalia", "en", "Paris", MemberStatus.MEMBER),
     DemoPerson("Esther", "en", "Lyon", MemberStatus.MEMBER),
     DemoPerson("Farah", "en", "Lyon", MemberStatus.MEMBER),
@@ -219,6 +221,9 @@ class Builder:
         )
 
     async def make_member(self, pseudonym: str) -> None:
+        await status_service.vouch_for(
+            self.session, voucher_id=self.id("Ioana"), account_id=self.id(pseudonym)
+        )
         await self.sign(pseudonym, AgreementKind.COMMUNITY_RULES)
         await status_service.confirm_participation(
             self.session,

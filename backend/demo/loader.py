@@ -45,6 +45,9 @@ async def load_demo(
             build.notes["Vera"] = (
                 "a confirmed infiltration: her case and trust graph are in the queue"
             )
+            build.notes["Val"] = (
+                "a second account of Vera's, registered from the same place: in her trust graph"
+            )
             build.notes["Ivy"] = "restricted (read-only, hidden) while a report is reviewed"
             build.notes["Efe"] = "reported for spam: the report waits in the queue"
             build.notes["Dalia"] += "; a report about her was closed with no action"

@@ -216,7 +216,7 @@ async def demo_rooms(
             held.id,
             account_ids=[accounts[n].id for n in ("Lina", "Joy")],
         )
-    await demo_safety(session, actors, accounts, circle.id)
+    await demo_safety(session, actors, accounts, circle.id, secret=runtime.auth.secret)
     # The login sessions above only served to act as each person.
     for opened_session in opened:
         await auth_service.revoke_session(session, opened_session)

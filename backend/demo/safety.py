@@ -5,8 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.auth import places
 from backend.auth.dependencies import Actor
-from backend.auth.models import Account
+from backend.auth.models import Account, PlaceKind
+from backend.core.dependencies import Origin
+from backend.core.time import frozen_clock, utc_now
 from backend.safeguarding import cases as case_service
 from backend.safeguarding import decisions as decision_service
 from backend.safeguarding import reports as report_service
@@ -21,8 +24,12 @@ async def demo_safety(
     actors: dict[str, Actor],
     accounts: dict[str, Account],
     circle_id: uuid.UUID,
+    *,
+    secret: bytes,
 ) -> None:
-    """Reports at every stage, a restricted account, a confirmed infiltration."""
+    """Reports at every stage, a restricted account, a confirmed infiltration, and a second
+    account of the infiltrator's, linked to her by where it was made."""
+    await demo_linked_pair(session, accounts, secret)
     account_target = report_service.ReportTarget
     # Received, nobody on it yet.
     await report_service.file_report(
@@ -97,3 +104,26 @@ async def demo_safety(
         reason="Three newcomers described the same job offer and questions about addresses.",
         infiltration_confirmed=True,
     )
+
+
+# A documentation address (RFC 5737) and an ordinary phone browser.
+VERAS_PHONE = Origin(
+    address="198.51.100.23",
+    user_agent="Mozilla/5.0 (Linux; Android 14; SM-A145R) AppleWebKit/537.36 Chrome/131.0 Mobile",
+)
+
+
+async def demo_linked_pair(
+    session: AsyncSession, accounts: dict[str, Account], secret: bytes
+) -> None:
+    """Vera signed in from her phone two days ago; Val was registered from it yesterday:
+    Vera's trust graph and cascade show Val as "from the same place"."""
+    now = utc_now()
+    for pseudonym, kind, days_ago in (
+        ("Vera", PlaceKind.SIGNED_IN, 2),
+        ("Val", PlaceKind.REGISTERED, 1),
+    ):
+        with frozen_clock(now - timedelta(days=days_ago)):
+            await places.record_place(
+                session, secret, account_id=accounts[pseudonym].id, kind=kind, origin=VERAS_PHONE
+            )

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.models import Account
 from backend.core import audit
+from backend.core.denials import PrivilegedActionDenied
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.time import utc_now
 from backend.identity.models import (
@@ -173,13 +174,21 @@ async def decide_unseal(
     request = await _lock_request(session, request_id)
     if request.status != UnsealStatus.PENDING:
         raise Conflict(f"This request is already {request.status}.")
+    # Deciding on one's own request (or about oneself) is how the two-officer rule would be
+    # broken: a refused try is logged and counted like a missing capability.
     if request.requested_by == officer_id:
-        raise Forbidden(
+        raise PrivilegedActionDenied(
             "A second officer must decide on this request: you asked for it.",
+            actor_id=officer_id,
+            attempted="identity.unseal_decide",
             code="second_officer_required",
         )
     if request.account_id == officer_id:
-        raise Forbidden("You cannot decide on a request about yourself.")
+        raise PrivilegedActionDenied(
+            "You cannot decide on a request about yourself.",
+            actor_id=officer_id,
+            attempted="identity.unseal_decide",
+        )
     request.status = UnsealStatus.APPROVED if approve else UnsealStatus.DECLINED
     request.decided_by = officer_id
     request.decided_at = utc_now()
@@ -205,8 +214,11 @@ async def review_emergency(
     if request.reviewed_at is not None:
         raise Conflict("This opening was reviewed already.")
     if request.requested_by == officer_id:
-        raise Forbidden(
-            "Another officer must review a break-glass opening.", code="second_officer_required"
+        raise PrivilegedActionDenied(
+            "Another officer must review a break-glass opening.",
+            actor_id=officer_id,
+            attempted="identity.unseal_review",
+            code="second_officer_required",
         )
     request.reviewed_by = officer_id
     request.reviewed_at = utc_now()
@@ -237,7 +249,11 @@ async def open_identity(
         raise NotFound()
     until = open_until(request, window)
     if until is None:
-        raise Forbidden("This request has not been approved by a second officer.")
+        raise PrivilegedActionDenied(
+            "This request has not been approved by a second officer.",
+            actor_id=officer_id,
+            attempted="identity.unseal_open",
+        )
     if utc_now() >= until:
         raise Forbidden("This request has expired. Ask again if you still need it.")
     row = await session.get(SealedIdentity, request.account_id)

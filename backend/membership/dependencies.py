@@ -30,6 +30,7 @@ Interviewer = Annotated[Actor, Depends(require(Capability.MEMBERSHIP_INTERVIEW))
 RootsCoordinator = Annotated[Actor, Depends(require(Capability.MEMBERSHIP_COORDINATE))]
 MembershipReader = Annotated[Actor, Depends(require(Capability.MEMBERSHIP_READ))]
 Facilitator = Annotated[Actor, Depends(require(Capability.ROOMS_FACILITATE))]
+Voucher = Annotated[Actor, Depends(require(Capability.MEMBERSHIP_VOUCH))]
 AgreementEditor = Annotated[Actor, Depends(require(Capability.AGREEMENTS_MANAGE))]
 SettingsEditor = Annotated[Actor, Depends(require(Capability.SETTINGS_MANAGE))]
 SafeguardingOfficer = Annotated[Actor, Depends(require(Capability.SAFETY_REVIEW))]

@@ -5,13 +5,14 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from backend.auth import places
 from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor, AuthServicesDep, SelfActor, per_account
 from backend.auth.endpoints import signed_up
 from backend.auth.lookup import SignedInAccount
-from backend.auth.models import Account
+from backend.auth.models import Account, PlaceKind
 from backend.auth.schemas import RegisteredOut
-from backend.core.dependencies import ClientKey, DbSession, WriteDbSession
+from backend.core.dependencies import ClientKey, ClientOrigin, DbSession, WriteDbSession
 from backend.core.errors import NotFound
 from backend.core.jsonbody import StrictJSONRoute
 from backend.core.ratelimit import per_client
@@ -39,6 +40,7 @@ from backend.membership.dependencies import (
     RootsVoter,
     SafeguardingOfficer,
     SettingsEditor,
+    Voucher,
 )
 from backend.membership.models import (
     AgreementKind,
@@ -78,6 +80,7 @@ from backend.membership.schemas import (
     VerifyIn,
     VerifyOut,
     VotePublic,
+    WaitingForVouchPublic,
     WorkingGroupIn,
     WorkingGroupPublic,
 )
@@ -107,6 +110,7 @@ async def _membership_public(
             await membership_settings.get_rules(session)
         ).participation_required,
         must_sign=await agreement_service.unsigned_kinds(session, account.id, status_),
+        next_steps=await status_service.next_steps(session, membership),
     )
 
 
@@ -126,6 +130,7 @@ async def join(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> RegisteredOut:
     """Register with the invitation code a referral gave her: she starts vouched."""
     account, codes = await referral_service.join_with_invitation(
@@ -136,6 +141,9 @@ async def join(
         language=body.language,
         code=body.invitation_code,
         client_key=client,
+    )
+    await places.record_place(
+        session, services.secret, account_id=account.id, kind=PlaceKind.REGISTERED, origin=origin
     )
     return await signed_up(request, response, session, services, account, codes, body.client)
 
@@ -231,6 +239,31 @@ async def confirm_participation(
     account = await session.get(Account, account_id)
     assert account is not None  # noqa: S101 - confirm_participation checked it
     membership = await status_service.load_membership(session, account_id)
+    return await _membership_public(session, membership, account)
+
+
+@router.get("/newcomers/waiting-for-vouch", response_model=list[WaitingForVouchPublic])
+async def waiting_for_vouch(_actor: Voucher, session: DbSession) -> list[WaitingForVouchPublic]:
+    """Self-registered newcomers nobody has vouched for yet, oldest first."""
+    return [
+        WaitingForVouchPublic(
+            account_id=account.id,
+            pseudonym=account.pseudonym,
+            registered_at=account.created_at,
+            participation_count=count,
+        )
+        for account, count in await status_service.list_waiting_for_vouch(session)
+    ]
+
+
+@router.post("/members/{account_id}/vouch", response_model=MembershipPublic)
+async def vouch(account_id: uuid.UUID, actor: Voucher, session: DbSession) -> MembershipPublic:
+    """A facilitator or an active member vouches for a newcomer she has met. Audited."""
+    membership = await status_service.vouch_for(
+        session, voucher_id=actor.account.id, account_id=account_id
+    )
+    account = await session.get(Account, account_id)
+    assert account is not None  # noqa: S101 - vouch_for locked her row
     return await _membership_public(session, membership, account)
 
 

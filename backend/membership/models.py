@@ -20,6 +20,14 @@ class MemberStatus(StrEnum):
     ERASED = "erased"
 
 
+class NextStep(StrEnum):
+    """What a newcomer still has to do before she is a member, in the order she meets it."""
+
+    SIGN_RULES = "sign_rules"
+    TAKE_PART = "take_part"
+    BE_VOUCHED = "be_vouched"
+
+
 class Membership(SQLModel, table=True):
     """Where a person stands on the membership path. One row per account."""
 
@@ -29,6 +37,9 @@ class Membership(SQLModel, table=True):
     )
     # Self-registered people start unvouched: nobody in the community knows them yet.
     vouched: bool = Field(default=False)
+    # Who vouched for a self-registered newcomer, and when (a referral records its own).
+    vouched_by: uuid.UUID | None = Field(default=None, foreign_key="account.id", index=True)
+    vouched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id")
     languages: str = Field(default="", max_length=64)
     city: str | None = Field(default=None, max_length=80)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from backend.membership.models import MemberStatus, VoteOutcome
+from backend.membership.models import MemberStatus, NextStep, VoteOutcome
 
 S = MemberStatus
 
@@ -43,6 +43,22 @@ def transition_refusal(current: MemberStatus, target: MemberStatus) -> str | Non
         f"A {current} cannot become {target} directly; "
         f"possible next steps: {', '.join(allowed) or 'none'}."
     )
+
+
+def newcomer_next_steps(
+    *, signed_rules: bool, participation: int, required: int, vouched: bool
+) -> list[NextStep]:
+    """Empty when she is ready to be a member. A self-registered newcomer also needs someone
+    who has met her (a facilitator or an active member) to vouch for her: taking part alone
+    is what an account made to watch the rooms can do too."""
+    steps = []
+    if not signed_rules:
+        steps.append(NextStep.SIGN_RULES)
+    if participation < required:
+        steps.append(NextStep.TAKE_PART)
+    if not vouched:
+        steps.append(NextStep.BE_VOUCHED)
+    return steps
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ from pydantic import Field, field_validator
 from backend.auth.rules import PASSWORD_MAX, RuleViolation, check_pseudonym
 from backend.auth.schemas import ClientKind, Language
 from backend.core.schemas import Input, Output
-from backend.membership.models import AgreementKind, ApplicationStatus, MemberStatus, VoteOutcome
+from backend.membership.models import (
+    AgreementKind,
+    ApplicationStatus,
+    MemberStatus,
+    NextStep,
+    VoteOutcome,
+)
 
 Choice = Literal["yes", "no", "abstain"]
 Assessment = Literal["meets", "partly", "not_yet"]
@@ -71,6 +77,17 @@ class MembershipPublic(Output):
     participation_count: int
     participation_required: int
     must_sign: list[AgreementKind]
+    # What a newcomer still has to do to become a member; empty past newcomer.
+    next_steps: list[NextStep] = Field(default_factory=list)
+
+
+class WaitingForVouchPublic(Output):
+    """A self-registered newcomer nobody has vouched for yet."""
+
+    account_id: uuid.UUID
+    pseudonym: str
+    registered_at: datetime
+    participation_count: int
 
 
 class StatusChangeIn(Input):

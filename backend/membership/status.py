@@ -8,8 +8,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Role
-from backend.auth.models import Account
+from backend.auth.models import Account, RoleGrant
 from backend.core import audit
+from backend.core.denials import PrivilegedActionDenied
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.time import utc_now
 from backend.membership import agreements as agreement_service
@@ -23,6 +24,7 @@ from backend.membership.models import (
     AgreementSignature,
     Membership,
     MemberStatus,
+    NextStep,
     ParticipationConfirmation,
 )
 from backend.room import group_sessions as room_group_sessions
@@ -157,7 +159,11 @@ async def change_status_by_safeguarding(
             "Someone becomes a member by signing the rules and taking part."
         )
     if officer_id == account_id:
-        raise Forbidden("You cannot change your own status.")
+        raise PrivilegedActionDenied(
+            "You cannot change your own status.",
+            actor_id=officer_id,
+            attempted="membership.status_change",
+        )
     return await change_status(
         session, actor_id=officer_id, account_id=account_id, target=target, reason=reason
     )
@@ -170,41 +176,84 @@ async def participation_count(session: AsyncSession, account_id: uuid.UUID) -> i
     return confirmed + await room_group_sessions.count_attended_sessions(session, account_id)
 
 
-async def promote_if_ready(session: AsyncSession, account_id: uuid.UUID) -> bool:
-    """A newcomer becomes a member once she signed the community rules and took part."""
-    membership = await load_membership(session, account_id)
+async def next_steps(session: AsyncSession, membership: Membership) -> list[NextStep]:
+    """What she still has to do to become a member (nothing once she is past newcomer)."""
     if membership.status != S.NEWCOMER:
-        return False
-    if await agreement_service.unsigned_kinds(
+        return []
+    account_id = membership.account_id
+    unsigned = await agreement_service.unsigned_kinds(
         session, account_id, S.NEWCOMER, require_existing=True
-    ):
-        return False
-    required = (await membership_settings.get_rules(session)).participation_required
-    if await participation_count(session, account_id) < required:
+    )
+    return rules.newcomer_next_steps(
+        signed_rules=not unsigned,
+        participation=await participation_count(session, account_id),
+        required=(await membership_settings.get_rules(session)).participation_required,
+        vouched=membership.vouched,
+    )
+
+
+async def promote_if_ready(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """A newcomer becomes a member once she signed the community rules, took part, and is
+    vouched for (by her referral, or by a facilitator or an active member)."""
+    membership = await load_membership(session, account_id)
+    if membership.status != S.NEWCOMER or await next_steps(session, membership):
         return False
     await change_status(
         session,
         actor_id=None,
         account_id=account_id,
         target=S.MEMBER,
-        reason="signed the community rules and took part",
+        reason="signed the community rules, took part and was vouched for",
     )
     return True
 
 
-async def promote_ready_newcomers(session: AsyncSession) -> int:
-    """Newcomers who signed and attended enough sessions become members (the rooms domain
-    records attendance and cannot call up into membership, so this runs as scheduled work
-    and after each confirmation or signature)."""
-    # Self-registered people have no membership row until something needs one.
-    newcomers = (
-        select(Account.id)
+async def vouch_for(
+    session: AsyncSession, *, voucher_id: uuid.UUID, account_id: uuid.UUID
+) -> Membership:
+    """A facilitator or an active member (the endpoint checks the capability) says she has
+    met this newcomer. Locks her membership row: two vouches at once record one. If she
+    has signed and taken part already, she becomes a member now."""
+    if voucher_id == account_id:
+        raise Forbidden("Someone who has met you vouches for you.")
+    membership = await _locked_membership(session, account_id)
+    if membership.status != S.NEWCOMER:
+        raise Conflict("Only a newcomer needs someone to vouch for her.", code="not_a_newcomer")
+    if membership.vouched:
+        raise Conflict("Someone has vouched for her already.", code="already_vouched")
+    membership.vouched = True
+    membership.vouched_by = voucher_id
+    membership.vouched_at = utc_now()
+    session.add(membership)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=voucher_id,
+        action="membership.vouched",
+        subject=f"account:{account_id}",
+    )
+    await promote_if_ready(session, account_id)
+    return membership
+
+
+async def list_waiting_for_vouch(session: AsyncSession) -> list[tuple[Account, int]]:
+    """Self-registered newcomers nobody has vouched for yet, oldest first, with how often
+    each took part. Staff (anyone holding a role) are not on the membership path."""
+    statement = (
+        select(Account)
         .outerjoin(Membership, col(Membership.account_id) == col(Account.id))
         .where(or_(col(Membership.status).is_(None), Membership.status == S.NEWCOMER))
+        .where(or_(col(Membership.vouched).is_(None), col(Membership.vouched).is_(False)))
+        .where(~col(Account.id).in_(select(RoleGrant.account_id)))
+        .order_by(col(Account.created_at))
     )
-    # Counted for everyone at once, so only those who took part enough are looked at one by
-    # one: checking each of 5,000 newcomers held the write lock for 8 s every round.
-    required = (await membership_settings.get_rules(session)).participation_required
+    accounts = list((await session.exec(statement)).all())
+    took_part = await _participation_counts(session)
+    return [(a, took_part.get(a.id, 0)) for a in accounts]
+
+
+async def _participation_counts(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """participation_count for everyone who took part, in two queries."""
     took_part = await room_group_sessions.attended_session_counts(session)
     confirmed = await session.exec(
         select(ParticipationConfirmation.account_id, func.count()).group_by(
@@ -213,6 +262,21 @@ async def promote_ready_newcomers(session: AsyncSession) -> int:
     )
     for account_id, count in confirmed.all():
         took_part[account_id] = took_part.get(account_id, 0) + int(count)
+    return took_part
+
+
+async def promote_ready_newcomers(session: AsyncSession) -> int:
+    """Newcomers who signed and attended enough sessions become members (the rooms domain
+    records attendance and cannot call up into membership, so this runs as scheduled work
+    and after each confirmation or signature)."""
+    # Only the vouched can be promoted, and the self-registered start unvouched.
+    newcomers = select(Membership.account_id).where(
+        Membership.status == S.NEWCOMER, col(Membership.vouched).is_(True)
+    )
+    # Counted for everyone at once, so only those who took part enough are looked at one by
+    # one: checking each of 5,000 newcomers held the write lock for 8 s every round.
+    required = (await membership_settings.get_rules(session)).participation_required
+    took_part = await _participation_counts(session)
     promoted = 0
     for account_id in (await session.exec(newcomers)).all():
         if took_part.get(account_id, 0) < required:

@@ -10,6 +10,7 @@ docs/privacy.md says what each one keeps and why.
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.auth import places
 from backend.auth.models import (
     Account,
     AuthSession,
@@ -303,6 +304,8 @@ async def erase_peerwork(session: AsyncSession, erased: ErasureContext) -> None:
 
 async def erase_sign_in(session: AsyncSession, erased: ErasureContext) -> None:
     await session.exec(delete(SsoLink).where(col(SsoLink.account_id) == erased.account_id))
+    # Where she signed in from (keyed hashes): nothing of it outlives her account.
+    erased.count("account_places", await places.delete_places_of(session, erased.account_id))
 
 
 async def erase_account(session: AsyncSession, erased: ErasureContext) -> None:

@@ -1,4 +1,5 @@
-"""Scheduled work: messages past their room kind's retention become tombstones.
+"""Scheduled work: messages past their room kind's retention become tombstones, and the
+linked-account hashes (auth/places.py) older than 30 days are deleted.
 
 Every app process may run it: two runs at once tombstone the same rows to the same state.
 """
@@ -6,6 +7,7 @@ Every app process may run it: two runs at once tombstone the same rows to the sa
 import asyncio
 import logging
 
+from backend.auth import places
 from backend.core.db import Database
 from backend.privacy import service
 
@@ -15,6 +17,10 @@ log = logging.getLogger("tandem.tasks")
 async def run_due_work(database: Database) -> dict[str, int]:
     async with database.session() as session:
         removed = await service.apply_retention(session)
+    async with database.session() as session:
+        places_removed = await places.delete_expired(session)
+    if places_removed:
+        removed = {**removed, "account_places": places_removed}
     if removed:
         await service.scrub_free_space(database)
     return removed

@@ -9,8 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.auth.capabilities import Capability
 from backend.auth.dependencies import Actor
-from backend.core.errors import Forbidden, NotFound
-from backend.membership.models import Referral
+from backend.core.denials import PrivilegedActionDenied
+from backend.core.errors import NotFound
+from backend.membership.models import Membership, Referral
 from backend.mentoring.models import Mentorship
 from backend.safeguarding.models import (
     SafetyCase,
@@ -23,7 +24,7 @@ from moderation.cases import CaseParties
 async def _links_by_person(
     session: AsyncSession, people: set[uuid.UUID]
 ) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """For each person, everyone tied to her by a mentorship or a used referral."""
+    """For each person, everyone tied to her by a mentorship, a used referral or a vouch."""
     links: dict[uuid.UUID, set[uuid.UUID]] = {p: set() for p in people}
     if not people:
         return links
@@ -54,6 +55,14 @@ async def _links_by_person(
     for referred_by, vouched_by, redeemed_by in referrals.all():
         if redeemed_by is not None:
             tie((referred_by, vouched_by, redeemed_by))
+    vouches = await session.exec(
+        select(Membership.vouched_by, Membership.account_id)
+        .where(col(Membership.vouched_by).is_not(None))
+        .where(or_(col(Membership.vouched_by).in_(people), col(Membership.account_id).in_(people)))
+    )
+    for voucher, newcomer in vouches.all():
+        if voucher is not None:
+            tie((voucher, newcomer))
     return links
 
 
@@ -92,7 +101,12 @@ async def case_parties(session: AsyncSession, case: SafetyCase) -> CaseParties:
 
 def require_officer(actor: Actor) -> None:
     if not actor.can(Capability.SAFETY_REVIEW):
-        raise Forbidden("You do not have permission to do this.", code="missing_capability")
+        raise PrivilegedActionDenied(
+            "You do not have permission to do this.",
+            actor_id=actor.account.id,
+            attempted=Capability.SAFETY_REVIEW,
+            code="missing_capability",
+        )
 
 
 async def access_case(session: AsyncSession, actor: Actor, case_id: uuid.UUID) -> SafetyCase:

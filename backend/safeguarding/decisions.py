@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.auth import service as auth_service
 from backend.auth.dependencies import Actor
 from backend.core import audit
-from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.denials import PrivilegedActionDenied
+from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.membership import status as status_service
 from backend.membership.models import MemberStatus
@@ -182,7 +183,12 @@ async def decide_appeal(
         actor.account.id, decided_by=case.decided_by, parties=await case_parties(session, case)
     )
     if refusal is not None:
-        raise Forbidden(refusal, code="appeal_decider_refused")
+        raise PrivilegedActionDenied(
+            refusal,
+            actor_id=actor.account.id,
+            attempted="safety.appeal_decide",
+            code="appeal_decider_refused",
+        )
     now = utc_now()
     appeal.outcome = outcome
     appeal.reason = reason

@@ -347,8 +347,10 @@ async def cascade_plan(case_id: uuid.UUID, actor: Officer, session: DbSession) -
     case = await case_access.access_case(session, actor, case_id)
     graph = await trust.trust_graph(session, actor, case.target_account_id)  # type: ignore[arg-type]
     review = [n for n in graph.nodes if n.account_id in plan.review]
+    same_place = [n for n in graph.nodes if n.account_id in plan.same_place]
     return CascadePlanOut(
         review=[TrustNodeOut.model_validate(n) for n in review],
+        same_place=[TrustNodeOut.model_validate(n) for n in same_place],
         cards_to_revoke_for=sorted(
             (a for a in plan.admitted_with_help if isinstance(a, uuid.UUID)), key=str
         ),
@@ -394,7 +396,8 @@ async def lift(
 @router.get("/safety/accounts/{account_id}/trust", response_model=TrustGraphOut)
 async def trust_graph(account_id: uuid.UUID, actor: Officer, session: DbSession) -> TrustGraphOut:
     """Who referred, vouched for, interviewed, voted on (that they voted) and mentored her,
-    and whom she did the same for, two steps out."""
+    and whom she did the same for, two steps out; and the accounts seen from the same
+    place as hers (registered or signed in: a keyed hash, never the address), one step."""
     graph = await trust.trust_graph(session, actor, account_id)
     return TrustGraphOut(
         center=graph.center,

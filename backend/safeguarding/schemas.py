@@ -237,6 +237,8 @@ class CascadePlanOut(Output):
     review: list[TrustNodeOut]
     cards_to_revoke_for: list[uuid.UUID]
     open_votes_to_recount: list[uuid.UUID]
+    # Seen from the same place as her: for the officer to look at, untouched by the cascade.
+    same_place: list[TrustNodeOut] = Field(default_factory=list)
 
 
 class CascadeResultOut(Output):

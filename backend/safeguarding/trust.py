@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.auth import places
 from backend.auth.dependencies import Actor
 from backend.core import audit
 from backend.core.errors import Conflict, NotFound
@@ -57,6 +58,13 @@ class DatabaseTrustSource:
             edges.append(TrustEdge(referred_by, redeemed_by, EdgeKind.REFERRED))
             if vouched_by != referred_by:
                 edges.append(TrustEdge(vouched_by, redeemed_by, EdgeKind.VOUCHED))
+        vouches = await self.session.exec(
+            select(Membership.vouched_by, Membership.account_id)
+            .where(col(Membership.vouched_by).is_not(None))
+            .where(or_(col(Membership.vouched_by).in_(ids), col(Membership.account_id).in_(ids)))
+        )
+        for voucher, newcomer in vouches.all():
+            edges.append(TrustEdge(voucher, newcomer, EdgeKind.VOUCHED))
         interviews = await self.session.exec(
             select(ApplicationInterviewer.interviewer_id, Application.applicant_id)
             .join(Application, col(Application.id) == col(ApplicationInterviewer.application_id))
@@ -88,6 +96,15 @@ class DatabaseTrustSource:
         return list(dict.fromkeys(edges))
 
 
+async def same_place_edges(session: AsyncSession, account_id: uuid.UUID) -> list[TrustEdge]:
+    """Her links to accounts seen from the same place (auth/places.py), one step only: a
+    shared network followed further would tie half a shelter together."""
+    return [
+        TrustEdge(account_id, link.account_id, EdgeKind.SAME_PLACE)
+        for link in await places.linked_accounts(session, account_id)
+    ]
+
+
 @dataclass(frozen=True)
 class TrustNode:
     account_id: uuid.UUID
@@ -111,6 +128,7 @@ async def trust_graph(
     if account_id not in names:
         raise NotFound()
     edges = await trust.collect(DatabaseTrustSource(session), account_id, steps)
+    edges += await same_place_edges(session, account_id)
     reach = trust.distances(edges, account_id)
     people = [p for p in reach if isinstance(p, uuid.UUID)]
     names = await room_messages.pseudonyms(session, people)
@@ -153,6 +171,7 @@ async def plan_cascade(
         raise Conflict("The cascade follows a case decided as a confirmed infiltration.")
     infiltrator = case.target_account_id
     edges = await trust.collect(DatabaseTrustSource(session), infiltrator, CASCADE_STEPS)
+    edges += await same_place_edges(session, infiltrator)
     plan = trust.cascade(edges, infiltrator, steps=CASCADE_STEPS)
     open_votes = (
         await session.exec(

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from backend.auth import places
 from backend.auth import service as auth_service
 from backend.auth.capabilities import Capability
 from backend.auth.dependencies import (
@@ -21,8 +22,15 @@ from backend.auth.dependencies import (
     clear_session_cookie,
     set_session_cookie,
 )
+from backend.auth.models import PlaceKind
 from backend.auth.schemas import LoginIn, PreferencesIn, RegisterIn
-from backend.core.dependencies import AppSettings, ClientKey, DbSession, WriteDbSession
+from backend.core.dependencies import (
+    AppSettings,
+    ClientKey,
+    ClientOrigin,
+    DbSession,
+    WriteDbSession,
+)
 from backend.core.errors import InvalidInput, NotFound
 from backend.core.time import utc_now
 from backend.membership import agreements as agreement_service
@@ -31,6 +39,7 @@ from backend.membership import referrals as referral_service
 from backend.membership import status as status_service
 from backend.membership import views as membership_views
 from backend.membership.dependencies import CardSignerDep
+from backend.membership.models import NextStep as MembershipNextStep
 from backend.membership.schemas import JoinIn, ProfileIn, VerifyIn
 from backend.notification import service as notification_service
 from backend.peerwork import views as peerwork_views
@@ -93,6 +102,9 @@ async def home(request: Request, actor: OptionalActor, session: DbSession) -> Re
         votes=votes,
         shifts=shifts,
         notices=await notification_service.unread_count(session, actor.account.id),
+        # Staff hold roles and are not on the membership path.
+        needs_vouch=not actor.role_grants
+        and MembershipNextStep.BE_VOUCHED in await status_service.next_steps(session, membership),
     )
 
 
@@ -113,6 +125,7 @@ async def sign_in(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> Response:
     target = safe_next(form.get("next"))
 
@@ -120,6 +133,13 @@ async def sign_in(
         body = validated(LoginIn, pseudonym=form.text("pseudonym"), password=form.get("password"))
         account, issued = await auth_service.log_in(
             session, services, pseudonym=body.pseudonym, password=body.password, client_key=client
+        )
+        await places.record_place(
+            session,
+            services.secret,
+            account_id=account.id,
+            kind=PlaceKind.SIGNED_IN,
+            origin=origin,
         )
         response = see_other(target)
         set_session_cookie(request, response, issued)
@@ -153,6 +173,7 @@ async def register(
     session: DbSession,
     services: AuthServicesDep,
     client: ClientKey,
+    origin: ClientOrigin,
 ) -> Response:
     language = form.get("language") or request.cookies.get(LANGUAGE_COOKIE) or "en"
     code = form.text("invitation_code")
@@ -190,6 +211,13 @@ async def register(
                 language=body.language,
                 client_key=client,
             )
+        await places.record_place(
+            session,
+            services.secret,
+            account_id=account.id,
+            kind=PlaceKind.REGISTERED,
+            origin=origin,
+        )
         issued = await auth_service.open_session(session, services, account)
         # The codes are shown on this answer only; it is never stored by the browser.
         response = page(

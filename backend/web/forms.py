@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
+from backend.core.context import context_of
+from backend.core.denials import record_refusal
 from backend.core.errors import InvalidInput, TandemError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -89,6 +91,9 @@ async def submit(
         return await action()
     except refused as refusal:
         await session.rollback()
+        # Only now, with the request's transaction over, may a refused privileged attempt
+        # be written down (in a transaction of its own).
+        await record_refusal(context_of(session), refusal)
         answer = form_page(**shown(refusal))
         return answer if isinstance(answer, Response) else await answer
 

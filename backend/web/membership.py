@@ -36,6 +36,7 @@ from backend.membership.dependencies import (
     RootsCoordinator,
     RootsVoter,
     SettingsEditor,
+    Voucher,
 )
 from backend.membership.models import AgreementKind, MemberStatus
 from backend.membership.schemas import (
@@ -107,6 +108,7 @@ async def _path_page(request: Request, actor: Actor, session: DbSession, **extra
         membership=membership,
         status=status,
         participation=await status_service.participation_count(session, me),
+        next_steps=await status_service.next_steps(session, membership),
         rules=await membership_settings.get_rules(session),
         texts=texts,
         application=application,
@@ -200,6 +202,40 @@ async def card(
         card=found,
         token=token,
         qr=qr_svg(token),
+    )
+
+
+# ---------------------------------------------------------------- vouching
+
+
+async def _vouching_page(
+    request: Request, actor: Actor, session: DbSession, **extra: Any
+) -> Response:
+    return page(
+        request,
+        "vouching.html",
+        actor=actor,
+        title=N_("Vouch for a newcomer"),
+        waiting=await status_service.list_waiting_for_vouch(session),
+        **extra,
+    )
+
+
+@router.get("/vouching", response_class=HTMLResponse)
+async def vouching(request: Request, actor: Voucher, session: DbSession) -> Response:
+    return await _vouching_page(request, actor, session)
+
+
+@router.post("/vouching/{account_id}")
+async def vouch(
+    request: Request, account_id: uuid.UUID, actor: Voucher, session: DbSession, _f: FormData
+) -> Response:
+    async def vouch_for_her() -> Response:
+        await status_service.vouch_for(session, voucher_id=actor.account.id, account_id=account_id)
+        return see_other("/vouching?vouched=1")
+
+    return await submit(
+        session, vouch_for_her, partial(_vouching_page, request, actor, session), shown=message_only
     )
 
 

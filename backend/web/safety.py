@@ -325,6 +325,8 @@ class CascadeView:
     cards: list[str]
     open_votes: int
     marked: list[str]
+    # Seen from the same place as her: listed for a person to weigh, untouched by the cascade.
+    same_place: list[trust.TrustNode]
 
 
 async def _cascade_view(
@@ -345,6 +347,7 @@ async def _cascade_view(
             for mark, name in await trust.under_review(session, actor)
             if mark.case_id == case_id
         ],
+        same_place=[n for n in graph.nodes if n.account_id in plan.same_place],
     )
 
 
@@ -540,6 +543,7 @@ EDGE_COLOURS = {
     EdgeKind.INTERVIEWED: "#b35900",
     EdgeKind.VOTED: "#555555",
     EdgeKind.MENTORED: "#1b5e20",
+    EdgeKind.SAME_PLACE: "#c2185b",
 }
 EDGE_WORDS = {
     EdgeKind.REFERRED: N_("referred"),
@@ -547,6 +551,7 @@ EDGE_WORDS = {
     EdgeKind.INTERVIEWED: N_("interviewed"),
     EdgeKind.VOTED: N_("voted on"),
     EdgeKind.MENTORED: N_("mentored"),
+    EdgeKind.SAME_PLACE: N_("registered or signed in from the same place as"),
 }
 
 

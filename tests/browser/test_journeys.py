@@ -70,10 +70,18 @@ def test_newcomer_to_card(people: People, site: Site) -> None:
     screenshot(rosa, "recovery-codes")
     rosa.click("main a.button")
 
-    # She signs the community rules and becomes a member.
+    # She signs the community rules; her path says someone who met her vouches for her.
     rosa.wait_for_url("**/membership")
     screenshot(rosa, "my-path-sign-rules")
     rosa.click("#sign-community_rules button[type=submit]")
+    expect(rosa.locator(".step-be_vouched")).to_be_visible()
+    screenshot(rosa, "my-path-needs-a-vouch")
+    # Ioana, the facilitator, vouches for her: she is a member.
+    ioana = people.signed_in("Ioana")
+    ioana.goto("/vouching")
+    ioana.locator("li", has_text=pseudonym).locator("button").click()
+    ioana.wait_for_url("**/vouching?vouched=1")
+    rosa.reload()
     expect(rosa.locator(".status-member")).to_be_visible()
 
     # She joins the Tuesday circle and talks with Ioana, live.
@@ -81,7 +89,6 @@ def test_newcomer_to_card(people: People, site: Site) -> None:
     rosa.locator("li", has_text=TUESDAY_CIRCLE).locator("button").click()
     circle = room_id(site, "Ioana", TUESDAY_CIRCLE)
     rosa.wait_for_url(f"**/rooms/{circle}")
-    ioana = people.signed_in("Ioana")
     drops = Drops(ioana)
     ioana.goto(f"/rooms/{circle}")
     for page in (rosa, ioana):
@@ -291,11 +298,14 @@ def test_report_restrict_and_the_open_chat_stops(people: People, site: Site) -> 
         admin.put("/api/membership/rules", json={"participation_required": 0})
     circle = room_id(site, "Ioana", TUESDAY_CIRCLE)
     with httpx.Client(base_url=site.url) as api:
-        token = api.post(
+        registered = api.post(
             "/api/auth/register",
             json={"pseudonym": "Kim", "password": "orchards after the long rain", "client": "api"},
-        ).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        ).json()
+        auth = {"Authorization": f"Bearer {registered['token']}"}
+        with site.api("Ioana") as facilitator:
+            vouched = facilitator.post(f"/api/members/{registered['account']['id']}/vouch")
+            assert vouched.is_success, vouched.text
         rules = api.get("/api/agreements/community_rules", headers=auth).json()[0]
         api.post(
             "/api/agreements/community_rules/signatures",

@@ -33,8 +33,15 @@ def test_immediate_danger_is_critical_and_urgent_whatever_the_kind() -> None:
     for kind in ReportKind:
         assert reports.initial_severity(kind, immediate_danger=True) is Severity.CRITICAL
         assert reports.is_urgent(kind, immediate_danger=True)
-        assert not reports.is_urgent(kind, immediate_danger=False)
+        assert reports.is_urgent(kind, immediate_danger=False) is (kind is ReportKind.INFILTRATION)
     assert reports.initial_severity(ReportKind.SPAM, immediate_danger=False) is Severity.LOW
+
+
+def test_an_infiltration_report_is_urgent_without_the_box() -> None:
+    assert reports.is_urgent(ReportKind.INFILTRATION, immediate_danger=False)
+    assert reports.initial_severity(ReportKind.INFILTRATION, immediate_danger=False) is (
+        Severity.HIGH
+    )
 
 
 def test_conflict_of_interest() -> None:
@@ -112,3 +119,17 @@ async def test_cascade_two_steps_and_the_cards_to_doubt() -> None:
     assert "far" not in plan.review  # three steps away
     assert plan.admitted_with_help == {"rosa", "quinn"}
     assert trust.distances(edges, "x")["ana"] == 2
+
+
+def test_the_cascade_lists_same_place_accounts_apart_and_never_follows_them() -> None:
+    edges = [
+        TrustEdge("vera", "dalia", EdgeKind.INTERVIEWED),
+        TrustEdge("vera", "val", EdgeKind.SAME_PLACE),
+        # A shared network: Val's other neighbour is two steps away only through it.
+        TrustEdge("val", "shelter-friend", EdgeKind.REFERRED),
+        TrustEdge("vera", "dalia", EdgeKind.SAME_PLACE),
+    ]
+    plan = trust.cascade(edges, "vera")
+    assert plan.review == frozenset({"dalia"})
+    assert plan.same_place == frozenset({"val"})
+    assert plan.admitted_with_help == frozenset({"dalia"})

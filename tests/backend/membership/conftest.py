@@ -63,9 +63,15 @@ class Community:
     async def newcomer(self, pseudonym: str) -> Person:
         return await register(self.client, pseudonym)
 
+    async def vouch(self, person: Person, voucher: Person | None = None) -> Any:
+        return await self.call(
+            voucher or self.facilitator, "POST", f"/api/members/{person.id}/vouch", expect=200
+        )
+
     async def member(self, pseudonym: str) -> Person:
-        """A newcomer who signed the rules and took part: a member."""
+        """A newcomer the facilitator vouched for, who signed the rules and took part."""
         person = await self.newcomer(pseudonym)
+        await self.vouch(person)
         await self.sign(person, "community_rules")
         await self.call(
             self.facilitator,

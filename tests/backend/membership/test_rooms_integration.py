@@ -55,6 +55,7 @@ class TestAttendanceCounts:
         self, community: Community
     ) -> None:
         newcomer = await community.newcomer("Rosa")
+        await community.vouch(newcomer)
         await attend_a_session(community, newcomer)
         me = await community.call(newcomer, "GET", "/api/membership/me")
         assert me["participation_count"] == 1
@@ -67,14 +68,26 @@ class TestAttendanceCounts:
         self, community: Community
     ) -> None:
         newcomer = await community.newcomer("Rosa")
+        unvouched = await community.newcomer("Mira")
         await community.sign(newcomer, "community_rules")
+        await community.sign(unvouched, "community_rules")
         await attend_a_session(community, newcomer)
+        await attend_a_session(community, unvouched)
+        # Vouched for as a referral does at joining, so only the scheduled work promotes her.
+        async with community.app.state.db.session() as session:
+            membership = await status_service.load_membership(session, newcomer.id)
+            membership.vouched = True
+            session.add(membership)
         assert (await community.call(newcomer, "GET", "/api/membership/me"))["status"] == (
             "newcomer"
         )
         async with community.app.state.db.session() as session:
             assert await status_service.promote_ready_newcomers(session) == 1
         assert (await community.call(newcomer, "GET", "/api/membership/me"))["status"] == "member"
+        # Signed and took part, but nobody vouched for her: she stays a newcomer.
+        assert (await community.call(unvouched, "GET", "/api/membership/me"))["status"] == (
+            "newcomer"
+        )
 
 
 class TestRoomsFollowTheMembership:

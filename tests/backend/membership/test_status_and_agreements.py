@@ -58,6 +58,7 @@ class TestBecomingAMember:
         )
         me = await community.call(person, "GET", "/api/membership/me")
         assert me["status"] == "newcomer"  # took part, has not signed
+        await community.vouch(person)
         await community.sign(person, "community_rules")
         me = await community.call(person, "GET", "/api/membership/me")
         assert me["status"] == "member"

@@ -33,6 +33,13 @@ async def test_demo_safeguarding(app: FastAPI, client: httpx.AsyncClient) -> Non
     plan = (await client.get(f"/api/safety/cases/{vera['case_id']}/cascade", headers=noor)).json()
     assert {"Dalia", "Esther", "Farah"} <= {n["pseudonym"] for n in plan["review"]}
     assert len(plan["open_votes_to_recount"]) == 1
+    # Her second account, made from her phone: in her graph and listed apart in the cascade.
+    assert [n["pseudonym"] for n in plan["same_place"]] == ["Val"]
+    assert "Val" not in {n["pseudonym"] for n in plan["review"]}
+    vera_id = case["target_account_id"]
+    graph = (await client.get(f"/api/safety/accounts/{vera_id}/trust", headers=noor)).json()
+    names = {n["account_id"]: n["pseudonym"] for n in graph["nodes"]}
+    assert {names[e["target"]] for e in graph["edges"] if e["kind"] == "same_place"} == {"Val"}
     ivy = await login(client, "Ivy")
     mine = (await client.get("/api/me/restrictions", headers=ivy)).json()
     assert mine[0]["effects"] == ["direct_messages_frozen", "hidden", "read_only"]

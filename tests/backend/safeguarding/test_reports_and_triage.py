@@ -42,6 +42,19 @@ class TestReports:
         order = [(c["target_pseudonym"], c["urgent"]) for c in await queue(client, officer)]
         assert order == [("Danger", True), ("Harasser", False), ("Spammer", False)]
 
+    async def test_an_infiltration_report_goes_first_without_the_danger_box(
+        self, community: Community
+    ) -> None:
+        client, officer = community.client, community.officer
+        reporter = await community.member("Reporter")
+        recruiter = await community.member("Recruiter")
+        stranger = await community.member("Stranger")
+        # The recruitment report is older and as severe: only urgency puts the other first.
+        await report(client, reporter, account=recruiter, kind="recruitment")
+        await report(client, reporter, account=stranger, kind="infiltration", danger=False)
+        order = [(c["target_pseudonym"], c["urgent"]) for c in await queue(client, officer)]
+        assert order == [("Stranger", True), ("Recruiter", False)]
+
     async def test_reporter_follows_progress_never_the_outcome(
         self, community: Community, second_officer: Person
     ) -> None:
